@@ -1,0 +1,3 @@
+export { type Endpoints, readEndpoints } from './endpoints.ts';
+export { cacheDir, stateDir } from './paths.ts';
+export { HOST, PORTS } from './ports.ts';
