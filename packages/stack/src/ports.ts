@@ -26,6 +26,7 @@ export const PORTS = {
   shopApi: 29402,
   crmApi: 29403,
   mesWorkerMetrics: 29404,
+  alertWebhook: 29409,
 } as const;
 
 export const HOST = '127.0.0.1';

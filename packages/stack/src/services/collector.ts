@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { httpOk, readPid, spawnDaemon, stopPid } from '../daemon.ts';
+import { HOST, PORTS } from '../ports.ts';
+import { logFileOf, pidFileOf, runningByPid, type Service, type StackContext } from './service.ts';
+
+const NAME = 'collector';
+let binary: string | undefined;
+
+/** The collector binary from otel-collector/build.sh (cached by manifest hash; the first build takes minutes). */
+export function collectorBinary(ctx: StackContext): string {
+  if (binary) return binary;
+  const r = spawnSync('bash', [join(ctx.repo, 'otel-collector', 'build.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, FOURSIGNALS_CACHE_DIR: ctx.cache },
+  });
+  if (r.status !== 0) throw new Error('collector: the build failed (see the builder output above)');
+  binary = r.stdout.trim().split('\n').pop();
+  if (!binary) throw new Error('collector: build.sh printed no binary path');
+  return binary;
+}
+
+/** The configuration files: the shared config plus overlays named in FOURSIGNALS_COLLECTOR_OVERLAYS (comma-separated). */
+export function collectorConfigArgs(ctx: StackContext): string[] {
+  const files = [join(ctx.repo, 'otel-collector', 'config.yaml')];
+  for (const overlay of (process.env.FOURSIGNALS_COLLECTOR_OVERLAYS ?? '').split(',').filter(Boolean)) {
+    files.push(join(ctx.repo, 'otel-collector', 'overlays', overlay.endsWith('.yaml') ? overlay : `${overlay}.yaml`));
+  }
+  return files.flatMap((f) => ['--config', f]);
+}
+
+/** The environment the shared config reads (see otel-collector/config.yaml), set to the local port plan. */
+export function collectorEnv(ctx: StackContext): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    COLLECTOR_HEALTH_ENDPOINT: `${HOST}:${PORTS.collectorHealth}`,
+    COLLECTOR_STORAGE_DIR: join(ctx.state, NAME, 'storage'),
+    COLLECTOR_TELEMETRY_HOST: HOST,
+    COLLECTOR_TELEMETRY_PORT: String(PORTS.collectorTelemetry),
+    COLLECTOR_TELEMETRY_TARGET: `${HOST}:${PORTS.collectorTelemetry}`,
+    OTLP_GRPC_ENDPOINT: `${HOST}:${PORTS.otlpGrpc}`,
+    OTLP_HTTP_ENDPOINT: `${HOST}:${PORTS.otlpHttp}`,
+    PROMETHEUS_REMOTE_WRITE_URL: `http://${HOST}:${PORTS.prometheus}/api/v1/write`,
+    RABBITMQ_PROMETHEUS_TARGET: `${HOST}:${PORTS.rabbitmqPrometheus}`,
+    INFLUXDB_URL: `http://${HOST}:${PORTS.influxdbHttp}`,
+    INFLUXDB_V1_COMPATIBILITY: 'true',
+    INFLUXDB_DATABASE: 'foursignals',
+  };
+}
+
+/** Our collector distribution: OTLP in; Prometheus remote write and InfluxDB out. */
+export const collector: Service = {
+  name: NAME,
+  debianPackages: [],
+  ports: [PORTS.otlpGrpc, PORTS.otlpHttp, PORTS.collectorHealth, PORTS.collectorTelemetry],
+  async install(ctx) {
+    collectorBinary(ctx);
+  },
+  async validate(ctx) {
+    mkdirSync(join(ctx.state, NAME, 'storage'), { recursive: true });
+    const r = spawnSync(collectorBinary(ctx), ['validate', ...collectorConfigArgs(ctx)], {
+      env: collectorEnv(ctx),
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) {
+      throw new Error(
+        `collector: the configuration is invalid:\n${(r.stderr || r.stdout).trim().split('\n').slice(-8).join('\n')}`,
+      );
+    }
+  },
+  async prepare(ctx) {
+    mkdirSync(join(ctx.state, NAME, 'storage'), { recursive: true });
+  },
+  async start(ctx) {
+    spawnDaemon({
+      command: collectorBinary(ctx),
+      args: collectorConfigArgs(ctx),
+      env: collectorEnv(ctx),
+      logFile: logFileOf(ctx, NAME),
+      pidFile: pidFileOf(ctx, NAME),
+    });
+  },
+  ready: () => httpOk(`http://${HOST}:${PORTS.collectorHealth}/`),
+  running: (ctx) => runningByPid(ctx, NAME),
+  stop: async (ctx) => stopPid(readPid(pidFileOf(ctx, NAME)), pidFileOf(ctx, NAME), 30_000),
+  logFile: (ctx) => logFileOf(ctx, NAME),
+  endpoints: () => ({
+    otlp_http_url: `http://${HOST}:${PORTS.otlpHttp}`,
+    otlp_grpc_url: `http://${HOST}:${PORTS.otlpGrpc}`,
+    collector_health_url: `http://${HOST}:${PORTS.collectorHealth}/`,
+    collector_metrics_url: `http://${HOST}:${PORTS.collectorTelemetry}/metrics`,
+  }),
+};
