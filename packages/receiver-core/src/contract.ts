@@ -64,3 +64,7 @@ export interface ReceiverFactory<Config = unknown> {
   /** `name` is the full instance key (`postgresql/shop`); `config` has passed the schema. */
   create(name: string, config: Config): Receiver;
 }
+
+/** A factory of any config type: what the runtime's registry holds (each config is checked by its own schema). */
+// biome-ignore lint/suspicious/noExplicitAny: the config type differs per receiver; the schema checks it.
+export type AnyReceiverFactory = ReceiverFactory<any>;

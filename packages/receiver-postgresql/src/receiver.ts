@@ -1,0 +1,343 @@
+import {
+  CounterDeltas,
+  CumulativeCounters,
+  type Observation,
+  type Receiver,
+  type ScrapeContext,
+  targetOf,
+} from '@foursignals/receiver-core';
+import pg from 'pg';
+import { DEFAULT_TOP_STATEMENTS, type PostgresqlReceiverConfig } from './config.ts';
+import {
+  ATTR_BLOCK_SOURCE,
+  ATTR_CONNECTION_STATE,
+  ATTR_DB_NAMESPACE,
+  ATTR_DB_QUERY_ID,
+  ATTR_ERROR_TYPE,
+  ATTR_TRANSACTION_OUTCOME,
+  CONNECTION_STATES,
+  ERROR_TYPES,
+  METRICS,
+} from './metrics.ts';
+import { ACTIVITY_SQL, databaseSql, SETTINGS_SQL, STATEMENTS_INFO_SQL, statementsSql } from './sql.ts';
+
+/** What a receiver connection calls itself in pg_stat_activity.application_name. */
+export const APPLICATION_NAME = 'foursignals-receiver';
+
+const ERROR_COLUMNS: Readonly<Record<(typeof ERROR_TYPES)[number], string>> = {
+  rollback: 'xact_rollback',
+  deadlock: 'deadlocks',
+  conflict: 'conflicts',
+  session_fatal: 'sessions_fatal',
+  session_killed: 'sessions_killed',
+  session_abandoned: 'sessions_abandoned',
+  checksum_failure: 'checksum_failures',
+};
+
+type Row = Record<string, unknown>;
+
+/** Thrown for what makes the whole target unreachable (receiver.up = 0), as opposed to one view failing. */
+class TargetDown extends Error {}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  // No SQLSTATE: a socket error. 08xxx: connection exception. 57P0x: the server is shutting down / we were killed.
+  return (
+    typeof code !== 'string' || /^(08|57P0)/.test(code) || code === '28P01' || code === '28000' || code === '3D000'
+  );
+}
+
+function stateName(state: string): string {
+  return state.replaceAll(' (aborted)', '_aborted').replaceAll(' ', '_');
+}
+
+export class PostgresqlReceiver implements Receiver {
+  readonly target: string;
+  readonly #config: PostgresqlReceiverConfig;
+  #client: pg.Client | undefined;
+  #serverVersion = 0;
+  readonly #counters = new CumulativeCounters();
+  readonly #statementDeltas = new CounterDeltas();
+  /** Our cumulative time and calls per `dbid:queryid`, for the top-N series; swept with evicted entries. */
+  #statementTotals = new Map<string, { dbid: string; queryid: string; time: number; calls: number }>();
+  /** Blocks (hit, read) at the previous scrape per database, for the interval hit ratio. */
+  readonly #lastBlocks = new Map<string, { hit: number; read: number }>();
+
+  constructor(_name: string, config: PostgresqlReceiverConfig) {
+    this.#config = config;
+    this.target = targetOf(config.endpoint, 5432);
+  }
+
+  #connectionString(): string {
+    if (this.#config.password === undefined) return this.#config.endpoint;
+    const url = new URL(this.#config.endpoint);
+    url.password = encodeURIComponent(this.#config.password);
+    return url.toString();
+  }
+
+  async #connect(signal: AbortSignal): Promise<pg.Client> {
+    if (this.#client) return this.#client;
+    const client = new pg.Client({
+      connectionString: this.#connectionString(),
+      application_name: APPLICATION_NAME,
+      connectionTimeoutMillis: 30_000,
+    });
+    client.on('error', () => this.#drop(client));
+    const abort = (): void => this.#drop(client);
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      await client.connect();
+    } catch (error) {
+      this.#drop(client);
+      throw new TargetDown(`cannot connect to ${this.target}: ${(error as Error).message}`);
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
+    const version = await client.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v");
+    this.#serverVersion = Number(version.rows[0]?.v ?? 0);
+    this.#client = client;
+    return client;
+  }
+
+  #drop(client: pg.Client): void {
+    if (this.#client === client) this.#client = undefined;
+    client.end().catch(() => {});
+  }
+
+  #included(database: string): boolean {
+    if (this.#config.databases && !this.#config.databases.includes(database)) return false;
+    return !this.#config.exclude_databases?.includes(database);
+  }
+
+  async scrape(ctx: ScrapeContext): Promise<Observation[]> {
+    const client = await this.#connect(ctx.signal);
+    const abort = (): void => this.#drop(client);
+    ctx.signal.addEventListener('abort', abort, { once: true });
+    try {
+      return await this.#scrape(client, ctx);
+    } finally {
+      ctx.signal.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Runs one view's query; a failure of the view is a warning, a failure of the connection is TargetDown. */
+  async #query(
+    client: pg.Client,
+    ctx: ScrapeContext,
+    sql: string,
+    explain: (error: Error) => string,
+  ): Promise<Row[] | undefined> {
+    try {
+      return (await client.query(sql)).rows as Row[];
+    } catch (error) {
+      if (ctx.signal.aborted || isConnectionError(error)) {
+        this.#drop(client);
+        throw new TargetDown(`lost the connection to ${this.target}: ${(error as Error).message}`);
+      }
+      ctx.warn(explain(error as Error));
+      return undefined;
+    }
+  }
+
+  async #scrape(client: pg.Client, ctx: ScrapeContext): Promise<Observation[]> {
+    const out: Observation[] = [];
+    const push = (metric: string, value: number, attributes: Record<string, string> = {}): void => {
+      out.push({ metric, value, attributes });
+    };
+
+    const settings = (
+      await this.#query(client, ctx, SETTINGS_SQL, (e) => `cannot read max_connections: ${e.message}`)
+    )?.[0];
+    if (settings) {
+      push(METRICS.connectionMax.name, Number(settings['max_connections']));
+      if (settings['read_all_stats'] !== true) {
+        ctx.warn(
+          `role "${settings['role']}" cannot see other roles' sessions and statements ` +
+            `(connections by state and statements are undercounted); run as a superuser: GRANT pg_monitor TO "${settings['role']}";`,
+        );
+      }
+    }
+
+    // pg_stat_database: transactions, errors, blocks.
+    const datnames = new Map<string, string>();
+    const dbRows = await this.#query(
+      client,
+      ctx,
+      databaseSql(this.#serverVersion),
+      (e) => `cannot read pg_stat_database: ${e.message}`,
+    );
+    for (const row of dbRows ?? []) {
+      const db = String(row['datname']);
+      datnames.set(String(row['datid']), db);
+      if (!this.#included(db)) continue;
+      const epoch = String(row['stats_reset']);
+      const attrs = { [ATTR_DB_NAMESPACE]: db };
+      const count = (key: string, column: string): number =>
+        this.#counters.update(`${key}:${db}`, Number(row[column]), epoch);
+      push(METRICS.transactions.name, count('commit', 'xact_commit'), {
+        ...attrs,
+        [ATTR_TRANSACTION_OUTCOME]: 'commit',
+      });
+      push(METRICS.transactions.name, count('rollback', 'xact_rollback'), {
+        ...attrs,
+        [ATTR_TRANSACTION_OUTCOME]: 'rollback',
+      });
+      for (const type of ERROR_TYPES) {
+        push(METRICS.errors.name, count(`error.${type}`, ERROR_COLUMNS[type]), { ...attrs, [ATTR_ERROR_TYPE]: type });
+      }
+      const hit = count('blocks.hit', 'blks_hit');
+      const read = count('blocks.read', 'blks_read');
+      push(METRICS.blocks.name, hit, { ...attrs, [ATTR_BLOCK_SOURCE]: 'cache' });
+      push(METRICS.blocks.name, read, { ...attrs, [ATTR_BLOCK_SOURCE]: 'disk' });
+      const last = this.#lastBlocks.get(db);
+      const dHit = last ? hit - last.hit : hit;
+      const dRead = last ? read - last.read : read;
+      push(METRICS.cacheHitRatio.name, dHit + dRead > 0 ? dHit / (dHit + dRead) : 1, attrs);
+      this.#lastBlocks.set(db, { hit, read });
+    }
+
+    // pg_stat_activity: connections by state, lock waiters, oldest transaction. Every state of every database is
+    // reported (0 when empty) so that a gauge falls back to 0 instead of keeping its last value.
+    const activity = await this.#query(client, ctx, ACTIVITY_SQL, (e) => `cannot read pg_stat_activity: ${e.message}`);
+    if (activity) {
+      const perDb = new Map<string, { states: Map<string, number>; waiting: number; longest: number }>();
+      for (const db of datnames.values()) {
+        if (this.#included(db)) perDb.set(db, { states: new Map(), waiting: 0, longest: 0 });
+      }
+      for (const row of activity) {
+        const entry = perDb.get(String(row['datname']));
+        if (!entry) continue;
+        if (row['state'] !== null) {
+          const state = stateName(String(row['state']));
+          entry.states.set(state, (entry.states.get(state) ?? 0) + Number(row['connections']));
+        }
+        entry.waiting += Number(row['waiting']);
+        entry.longest = Math.max(entry.longest, Number(row['longest']));
+      }
+      for (const [db, entry] of perDb) {
+        const attrs = { [ATTR_DB_NAMESPACE]: db };
+        for (const state of CONNECTION_STATES) {
+          push(METRICS.connections.name, entry.states.get(state) ?? 0, { ...attrs, [ATTR_CONNECTION_STATE]: state });
+        }
+        push(METRICS.locksWaiting.name, entry.waiting, attrs);
+        push(METRICS.longestTransaction.name, entry.longest, attrs);
+      }
+    }
+
+    await this.#scrapeStatements(client, ctx, datnames, settings, push);
+    return out;
+  }
+
+  async #scrapeStatements(
+    client: pg.Client,
+    ctx: ScrapeContext,
+    datnames: Map<string, string>,
+    settings: Row | undefined,
+    push: (metric: string, value: number, attributes?: Record<string, string>) => void,
+  ): Promise<void> {
+    const where = `database "${settings?.['database'] ?? '?'}" of ${this.target}`;
+    const explain = (e: Error): string => {
+      const code = (e as { code?: string }).code;
+      if (code === '42P01' || code === '42883') {
+        return (
+          `pg_stat_statements is not installed in ${where}, so postgresql.statements and ` +
+          `postgresql.statement.time are missing; run in that database as a superuser: CREATE EXTENSION IF NOT EXISTS pg_stat_statements;`
+        );
+      }
+      if (code === '55000') {
+        return (
+          `pg_stat_statements is not loaded on ${this.target}, so postgresql.statements and ` +
+          `postgresql.statement.time are missing; run as a superuser: ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'; ` +
+          `then restart PostgreSQL`
+        );
+      }
+      if (code === '42501') {
+        return `${e.message}; run as a superuser: GRANT pg_monitor TO "${settings?.['role'] ?? 'the receiver role'}";`;
+      }
+      return `cannot read pg_stat_statements: ${e.message}`;
+    };
+
+    let epoch: string | undefined;
+    if (this.#serverVersion >= 140000) {
+      const info = (await this.#query(client, ctx, STATEMENTS_INFO_SQL, explain))?.[0];
+      if (!info) return;
+      epoch = String(info['stats_reset']);
+      push(METRICS.statementsEvicted.name, this.#counters.update('evicted', Number(info['dealloc']), epoch));
+    }
+    const rows = await this.#query(client, ctx, statementsSql(this.#serverVersion), explain);
+    if (!rows) return;
+
+    // Sum entries sharing a key first (queryid is NULL for other roles' statements without pg_read_all_stats).
+    const readings = new Map<string, { dbid: string; queryid: string; calls: number; time: number }>();
+    for (const row of rows) {
+      const dbid = String(row['dbid']);
+      const queryid = String(row['queryid']);
+      const key = `${dbid}:${row['userid']}:${queryid}:${row['toplevel']}`;
+      const calls = Number(row['calls']);
+      const time = Number(row['total_exec_time'] ?? row['total_time']) / 1000;
+      const prev = readings.get(key);
+      if (prev) {
+        prev.calls += calls;
+        prev.time += time;
+      } else readings.set(key, { dbid, queryid, calls, time });
+    }
+
+    // Per-entry deltas, so that an evicted or reset entry never makes a total go down.
+    this.#statementDeltas.begin();
+    const perDb = new Map<string, { calls: number; time: number }>();
+    const totals = new Map<string, { dbid: string; queryid: string; time: number; calls: number }>();
+    for (const [key, reading] of readings) {
+      const dCalls = this.#statementDeltas.delta(`c:${key}`, reading.calls, epoch);
+      const dTime = this.#statementDeltas.delta(`t:${key}`, reading.time, epoch);
+      const sum = perDb.get(reading.dbid) ?? { calls: 0, time: 0 };
+      sum.calls += dCalls;
+      sum.time += dTime;
+      perDb.set(reading.dbid, sum);
+      const statementKey = `${reading.dbid}:${reading.queryid}`;
+      const total = totals.get(statementKey) ??
+        this.#statementTotals.get(statementKey) ?? { dbid: reading.dbid, queryid: reading.queryid, time: 0, calls: 0 };
+      if (!totals.has(statementKey)) totals.set(statementKey, total);
+      total.time += dTime;
+      total.calls += dCalls;
+    }
+    this.#statementDeltas.sweep();
+    this.#statementTotals = totals;
+
+    for (const [dbid, db] of datnames) {
+      if (!this.#included(db)) continue;
+      const sum = perDb.get(dbid) ?? { calls: 0, time: 0 };
+      const attrs = { [ATTR_DB_NAMESPACE]: db };
+      push(METRICS.statements.name, this.#counters.add(`statements:${db}`, sum.calls), attrs);
+      push(METRICS.statementTime.name, this.#counters.add(`statement.time:${db}`, sum.time), attrs);
+    }
+
+    const topN = this.#config.top_statements ?? DEFAULT_TOP_STATEMENTS;
+    if (topN > 0) {
+      const byDb = new Map<string, { queryid: string; time: number; calls: number }[]>();
+      for (const total of totals.values()) {
+        if (total.queryid === 'null') continue;
+        const list = byDb.get(total.dbid) ?? [];
+        list.push(total);
+        byDb.set(total.dbid, list);
+      }
+      for (const [dbid, list] of byDb) {
+        const db = datnames.get(dbid);
+        if (db === undefined || !this.#included(db)) continue;
+        list.sort((a, b) => b.time - a.time);
+        for (const top of list.slice(0, topN)) {
+          const attrs = { [ATTR_DB_NAMESPACE]: db, [ATTR_DB_QUERY_ID]: top.queryid };
+          push(METRICS.topStatementTime.name, top.time, attrs);
+          push(METRICS.topStatementCalls.name, top.calls, attrs);
+        }
+      }
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => {});
+  }
+}
+
+export { TargetDown };

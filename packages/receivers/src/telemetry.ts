@@ -1,0 +1,58 @@
+import type { Meter } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  type IMetricReader,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import type { ExportConfig } from './config.ts';
+
+/** The process's meter provider and its readers: OTLP http/protobuf (cumulative) and/or a Prometheus endpoint. */
+export interface Telemetry {
+  meter: Meter;
+  provider: MeterProvider;
+  prometheus?: PrometheusExporter;
+  /** Collects and pushes now (tests, shutdown). */
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export function startTelemetry(config: ExportConfig, version: string): Telemetry {
+  const readers: IMetricReader[] = [];
+  if (config.otlp) {
+    const exporter = new OTLPMetricExporter({
+      url: config.otlp.url,
+      headers: config.otlp.headers,
+      timeoutMillis: config.otlp.timeoutMs,
+      // Prometheus remote write and InfluxDB both want cumulative sums.
+      temporalityPreference: AggregationTemporality.CUMULATIVE,
+    });
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter,
+        exportIntervalMillis: config.otlp.intervalMs,
+        exportTimeoutMillis: config.otlp.timeoutMs,
+      }),
+    );
+  }
+  let prometheus: PrometheusExporter | undefined;
+  if (config.prometheus) {
+    prometheus = new PrometheusExporter({ host: config.prometheus.host, port: config.prometheus.port });
+    readers.push(prometheus);
+  }
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.version': version, ...config.resource }),
+    readers,
+  });
+  const meter = provider.getMeter('@foursignals/receivers', version);
+  return {
+    meter,
+    provider,
+    prometheus,
+    flush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}
