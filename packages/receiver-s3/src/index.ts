@@ -1,0 +1,9 @@
+export type {
+  CloudWatchOptions,
+  ListingOptions,
+  S3Credentials,
+  S3ReceiverConfig,
+  ServerMetricsOptions,
+} from './config.ts';
+export { METRICS } from './metrics.ts';
+export { s3ReceiverFactory } from './receiver.ts';

@@ -1,0 +1,128 @@
+// Listing mode: bucket size and object count by listing every object with ListObjectsV2, for any S3-compatible
+// store. Buckets are listed `concurrency` at a time; a scrape spends at most `timeBudgetSeconds` listing. A bucket
+// not finished in budget keeps its continuation token and resumes on the next scrape, and reports
+// s3.bucket.listing.truncated = 1 meanwhile: size and object count always come from a complete listing pass.
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import type { Observation, ScrapeContext } from '@foursignals/receiver-core';
+import { errorText } from './cloudwatch.ts';
+import type { ListingOptions } from './config.ts';
+import { ATTR_BUCKET, ATTR_STORAGE_CLASS, METRICS } from './metrics.ts';
+
+interface Tally {
+  bytesByClass: Map<string, number>;
+  objects: number;
+}
+
+interface BucketState {
+  /** Result of the last complete pass. */
+  complete?: Tally;
+  /** A pass in progress: where to continue, and what it has counted so far. */
+  pass?: Tally & { token: string | undefined };
+}
+
+export interface ListingStats {
+  /** ListObjectsV2 calls of the last scrape. */
+  pages: number;
+  /** Buckets still unfinished after the last scrape. */
+  truncated: number;
+}
+
+export class ListingSource {
+  readonly #client: S3Client;
+  readonly #concurrency: number;
+  readonly #budgetMs: number;
+  readonly #pageSize: number;
+  readonly #buckets = new Map<string, BucketState>();
+  lastScrape: ListingStats = { pages: 0, truncated: 0 };
+
+  constructor(client: S3Client, options: ListingOptions = {}) {
+    this.#client = client;
+    this.#concurrency = options.concurrency ?? 4;
+    this.#budgetMs = (options.timeBudgetSeconds ?? 20) * 1000;
+    this.#pageSize = options.pageSize ?? 1000;
+  }
+
+  async scrape(buckets: readonly string[], ctx: ScrapeContext): Promise<Observation[]> {
+    const deadline = Date.now() + this.#budgetMs;
+    for (const name of this.#buckets.keys()) if (!buckets.includes(name)) this.#buckets.delete(name);
+    const stats: ListingStats = { pages: 0, truncated: 0 };
+    const failures: unknown[] = [];
+    const queue = [...buckets];
+    const worker = async (): Promise<void> => {
+      for (let bucket = queue.shift(); bucket !== undefined; bucket = queue.shift()) {
+        try {
+          await this.#listBucket(bucket, deadline, ctx, stats);
+        } catch (err) {
+          failures.push(err);
+          ctx.warn(`listing bucket ${bucket}: ${errorText(err)}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, buckets.length) }, worker));
+    if (buckets.length > 0 && failures.length === buckets.length) throw failures[0];
+    stats.truncated = buckets.filter((b) => this.#buckets.get(b)?.pass).length;
+    this.lastScrape = stats;
+    return this.#observations(buckets);
+  }
+
+  async #listBucket(bucket: string, deadline: number, ctx: ScrapeContext, stats: ListingStats): Promise<void> {
+    const state = this.#buckets.get(bucket) ?? {};
+    this.#buckets.set(bucket, state);
+    const pass = state.pass ?? { token: undefined, bytesByClass: new Map<string, number>(), objects: 0 };
+    state.pass = pass;
+    let pagesNow = 0;
+    // At least one page per scrape, so every bucket makes progress even when the budget is spent.
+    while (pagesNow === 0 || Date.now() < deadline) {
+      let out: ListObjectsV2CommandOutput;
+      try {
+        out = await this.#client.send(
+          new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: pass.token, MaxKeys: this.#pageSize }),
+          { abortSignal: ctx.signal },
+        );
+      } catch (err) {
+        // A continuation token can expire or become invalid: start the pass over next time.
+        if (pass.token !== undefined && !ctx.signal.aborted && isClientError(err)) state.pass = undefined;
+        throw err;
+      }
+      pagesNow++;
+      stats.pages++;
+      for (const object of out.Contents ?? []) {
+        const storageClass = object.StorageClass ?? 'STANDARD';
+        pass.bytesByClass.set(storageClass, (pass.bytesByClass.get(storageClass) ?? 0) + (object.Size ?? 0));
+        pass.objects++;
+      }
+      if (!out.IsTruncated || !out.NextContinuationToken) {
+        state.complete = { bytesByClass: pass.bytesByClass, objects: pass.objects };
+        state.pass = undefined;
+        return;
+      }
+      pass.token = out.NextContinuationToken;
+    }
+  }
+
+  #observations(buckets: readonly string[]): Observation[] {
+    const out: Observation[] = [];
+    for (const bucket of buckets) {
+      const state = this.#buckets.get(bucket);
+      if (!state) continue;
+      const attrs = { [ATTR_BUCKET]: bucket };
+      out.push({ metric: METRICS.listingTruncated.name, attributes: attrs, value: state.pass ? 1 : 0 });
+      if (!state.complete) continue;
+      out.push({ metric: METRICS.bucketObjects.name, attributes: attrs, value: state.complete.objects });
+      const classes = state.complete.bytesByClass.size > 0 ? state.complete.bytesByClass : new Map([['STANDARD', 0]]);
+      for (const [storageClass, bytes] of classes) {
+        out.push({
+          metric: METRICS.bucketSize.name,
+          attributes: { [ATTR_BUCKET]: bucket, [ATTR_STORAGE_CLASS]: storageClass },
+          value: bytes,
+        });
+      }
+    }
+    return out;
+  }
+}
+
+function isClientError(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500;
+}
