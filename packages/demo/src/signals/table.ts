@@ -1,0 +1,259 @@
+// The seed's table, declared once: every signal the company asked for, with the PromQL that reads it back and the
+// InfluxDB measurement that must hold it too. The view, `--json`, and the end-to-end test all come from this list.
+
+export type Format = 'rps' | 'percent' | 'seconds' | 'bytes' | 'count' | 'per_min' | 'eur' | 'per_hour' | 'per_day';
+
+export interface SignalRow {
+  /** Stable key for `--json` and the tests. */
+  id: string;
+  /** The system as the seed names it. */
+  system: string;
+  method: 'RED' | 'USE' | 'Golden signals' | 'Business';
+  signal: string;
+  format: Format;
+  /** Evaluated as an instant query; several series are shown by `by` labels. Empty result = missing. */
+  promql: string;
+  by?: string[];
+  /** The measurement (as the collector writes it to InfluxDB) and an InfluxQL condition on its tags. */
+  influx: { measurement: string; where?: string };
+}
+
+const HTTP = 'http_server_request_duration_seconds';
+const W = '1m';
+
+function redRows(system: string, svc: string, method: SignalRow['method']): SignalRow[] {
+  const sel = `service_name="${svc}"`;
+  const influx = { measurement: 'http.server.request.duration', where: `"service.name" = '${svc}'` };
+  return [
+    {
+      id: `${svc}.rps`,
+      system,
+      method,
+      signal: 'RPS',
+      format: 'rps',
+      promql: `sum(rate(${HTTP}_count{${sel}}[${W}]))`,
+      influx,
+    },
+    {
+      id: `${svc}.errors`,
+      system,
+      method,
+      signal: 'HTTP errors % (5xx | 4xx)',
+      format: 'percent',
+      promql:
+        `label_replace(100 * (sum(rate(${HTTP}_count{${sel},http_response_status_code=~"5.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "5xx", "", "")` +
+        ` or label_replace(100 * (sum(rate(${HTTP}_count{${sel},http_response_status_code=~"4.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "4xx", "", "")`,
+      by: ['class'],
+      influx,
+    },
+    {
+      id: `${svc}.latency_p95`,
+      system,
+      method,
+      signal: 'response time p95',
+      format: 'seconds',
+      promql: `histogram_quantile(0.95, sum by (le) (rate(${HTTP}_bucket{${sel}}[${W}])))`,
+      influx,
+    },
+  ];
+}
+
+function useRows(system: string, svc: string, method: SignalRow['method']): SignalRow[] {
+  return [
+    {
+      id: `${svc}.cpu`,
+      system,
+      method,
+      signal: 'CPU %',
+      format: 'percent',
+      promql: `100 * sum(avg_over_time(process_cpu_utilization_ratio{service_name="${svc}"}[${W}]))`,
+      influx: { measurement: 'process.cpu.utilization', where: `"service.name" = '${svc}'` },
+    },
+    {
+      id: `${svc}.memory`,
+      system,
+      method,
+      signal: 'memory (RSS)',
+      format: 'bytes',
+      promql: `sum(process_memory_usage_bytes{service_name="${svc}"})`,
+      influx: { measurement: 'process.memory.usage', where: `"service.name" = '${svc}'` },
+    },
+  ];
+}
+
+function dbRows(system: string, db: string): SignalRow[] {
+  const sel = `db_namespace="${db}"`;
+  const where = `"db.namespace" = '${db}'`;
+  return [
+    {
+      id: `db.${db}.rps`,
+      system,
+      method: 'RED',
+      signal: 'statements/s',
+      format: 'rps',
+      promql: `sum(rate(postgresql_statements_total{${sel}}[${W}]))`,
+      influx: { measurement: 'postgresql.statements', where },
+    },
+    {
+      id: `db.${db}.errors`,
+      system,
+      method: 'RED',
+      signal: 'errors/s (error)',
+      format: 'rps',
+      promql: `sum by (error_type) (rate(postgresql_errors_total{${sel}}[5m]))`,
+      by: ['error_type'],
+      influx: { measurement: 'postgresql.errors', where },
+    },
+    {
+      id: `db.${db}.duration`,
+      system,
+      method: 'RED',
+      signal: 'mean statement duration',
+      format: 'seconds',
+      promql: `sum(rate(postgresql_statement_time_seconds_total{${sel}}[${W}])) / sum(rate(postgresql_statements_total{${sel}}[${W}]))`,
+      influx: { measurement: 'postgresql.statement.time', where },
+    },
+    {
+      id: `db.${db}.connections`,
+      system,
+      method: 'RED',
+      signal: 'connections',
+      format: 'count',
+      promql: `sum(postgresql_connections{${sel}})`,
+      influx: { measurement: 'postgresql.connections', where },
+    },
+  ];
+}
+
+const S3 = 's3_client_request_duration_seconds';
+
+export const SIGNALS: SignalRow[] = [
+  // MES (cost calculation): USE of the worker, where the CPU goes
+  ...useRows('MES (cost calculation)', 'mes-worker', 'USE'),
+  // RabbitMQ: USE
+  {
+    id: 'rabbitmq.in_flight',
+    system: 'RabbitMQ',
+    method: 'USE',
+    signal: 'orders in flight (waiting)',
+    format: 'count',
+    promql: 'sum(rabbitmq_queue_messages{messaging_destination_name="mes.cost-calculation"})',
+    influx: { measurement: 'rabbitmq.queue.messages', where: `"messaging.destination.name" = 'mes.cost-calculation'` },
+  },
+  {
+    id: 'rabbitmq.consumers',
+    system: 'RabbitMQ',
+    method: 'USE',
+    signal: 'consumers',
+    format: 'count',
+    promql: 'sum(rabbitmq_queue_consumers{messaging_destination_name="mes.cost-calculation"})',
+    influx: { measurement: 'rabbitmq.queue.consumers', where: `"messaging.destination.name" = 'mes.cost-calculation'` },
+  },
+  {
+    id: 'rabbitmq.dead_letters',
+    system: 'RabbitMQ',
+    method: 'USE',
+    signal: 'dead letters /min (reason)',
+    format: 'per_min',
+    promql: '60 * sum by (rabbitmq_dead_letter_reason) (rate(rabbitmq_messages_dead_lettered_total[5m]))',
+    by: ['rabbitmq_dead_letter_reason'],
+    influx: { measurement: 'rabbitmq.messages.dead_lettered' },
+  },
+  // MES API: the four golden signals
+  ...redRows('MES API', 'mes-api', 'Golden signals'),
+  ...useRows('MES API', 'mes-api', 'Golden signals'),
+  {
+    id: 'mes-api.dau',
+    system: 'MES API',
+    method: 'Golden signals',
+    signal: 'DAU (daily active users)',
+    format: 'count',
+    promql: 'sum(app_users_active{service_name="mes-api",app_users_window="day"})',
+    influx: { measurement: 'app.users.active', where: `"service.name" = 'mes-api'` },
+  },
+  ...redRows('Shop API', 'shop-api', 'RED'),
+  ...redRows('CRM API', 'crm-api', 'RED'),
+  ...dbRows('Shop DB', 'shop'),
+  ...dbRows('MES DB', 'mes'),
+  // S3: as the applications see it
+  {
+    id: 's3.rps',
+    system: 'S3 storage',
+    method: 'RED',
+    signal: 'requests/s (method)',
+    format: 'rps',
+    promql: `sum by (rpc_method) (rate(${S3}_count[${W}]))`,
+    by: ['rpc_method'],
+    influx: { measurement: 's3.client.request.duration' },
+  },
+  {
+    id: 's3.errors',
+    system: 'S3 storage',
+    method: 'RED',
+    signal: 'errors/s (method, code)',
+    format: 'rps',
+    promql: `sum by (rpc_method, http_response_status_code) (rate(${S3}_count{http_response_status_code=~"[45].."}[5m])) or on() (0 * sum(rate(${S3}_count[5m])))`,
+    by: ['rpc_method', 'http_response_status_code'],
+    influx: { measurement: 's3.client.request.duration' },
+  },
+  {
+    id: 's3.latency_p95',
+    system: 'S3 storage',
+    method: 'RED',
+    signal: 'latency p95 (method)',
+    format: 'seconds',
+    promql: `histogram_quantile(0.95, sum by (le, rpc_method) (rate(${S3}_bucket[${W}])))`,
+    by: ['rpc_method'],
+    influx: { measurement: 's3.client.request.duration' },
+  },
+  {
+    id: 's3.size',
+    system: 'S3 storage',
+    method: 'RED',
+    signal: 'storage size (bucket)',
+    format: 'bytes',
+    promql: 'sum by (aws_s3_bucket) (s3_bucket_size_bytes)',
+    by: ['aws_s3_bucket'],
+    influx: { measurement: 's3.bucket.size' },
+  },
+  // Business
+  {
+    id: 'business.new_users',
+    system: 'Business',
+    method: 'Business',
+    signal: 'new users today',
+    format: 'count',
+    promql: 'sum(increase(app_users_new_total[1d]))',
+    influx: { measurement: 'app.users.new' },
+  },
+  {
+    id: 'business.shop_orders',
+    system: 'Business',
+    method: 'Business',
+    signal: 'shop orders /h',
+    format: 'per_hour',
+    promql: '3600 * sum(rate(shop_orders_total[5m]))',
+    influx: { measurement: 'shop.orders' },
+  },
+  {
+    id: 'business.revenue',
+    system: 'Business',
+    method: 'Business',
+    signal: 'revenue /h',
+    format: 'eur',
+    promql: '3600 * sum(rate(shop_revenue_total[5m]))',
+    influx: { measurement: 'shop.revenue' },
+  },
+  {
+    id: 'business.orders_calculated',
+    system: 'Business',
+    method: 'Business',
+    signal: 'orders calculated /h (production load)',
+    format: 'per_hour',
+    promql: '3600 * sum(rate(mes_orders_calculated_total[5m]))',
+    influx: { measurement: 'mes.orders.calculated' },
+  },
+];
+
+/** The rows the seed's own table asks for (business rows are extra). */
+export const SEED_ROWS = SIGNALS.filter((r) => r.method !== 'Business');
