@@ -1,0 +1,50 @@
+// `npm test`: bring the local stack up (installing what is missing), run every package's tests and the end-to-end
+// tests one package at a time (they share one stack and some restart its daemons), print one summary line.
+// The stack is left as it was found: stopped again if this run started it (FOURSIGNALS_KEEP_STACK=1 keeps it).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { endpointsFile } from '../packages/stack/src/endpoints.ts';
+import { stateDir } from '../packages/stack/src/paths.ts';
+
+const repo = join(import.meta.dirname, '..');
+const cli = join(repo, 'packages', 'stack', 'src', 'cli.ts');
+const wasUp =
+  existsSync(endpointsFile(stateDir())) &&
+  spawnSync(process.execPath, [cli, 'status'], { stdio: 'ignore' }).status === 0;
+
+const upResult = spawnSync(process.execPath, [cli, 'up'], { stdio: 'inherit', cwd: repo });
+if (upResult.status !== 0) {
+  console.error('npm test: the local stack did not come up (see above); no test was run.');
+  process.exit(upResult.status ?? 1);
+}
+
+const filter = process.argv.slice(2).flatMap((f) => ['--filter', f]);
+const turbo = spawn(
+  join(repo, 'node_modules', '.bin', 'turbo'),
+  ['run', 'test', '--concurrency=1', '--log-order=stream', '--continue', ...filter],
+  {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+let passed = 0;
+let failed = 0;
+let buffered = '';
+turbo.stdout.on('data', (chunk: Buffer) => {
+  process.stdout.write(chunk);
+  buffered += chunk.toString();
+  const lines = buffered.split('\n');
+  buffered = lines.pop() ?? '';
+  for (const line of lines) {
+    const m = /# (pass|fail) (\d+)\s*$/.exec(line) ?? /^\s*(?:\S+: )?ℹ (pass|fail) (\d+)\s*$/.exec(line);
+    if (m?.[1] === 'pass') passed += Number(m[2]);
+    if (m?.[1] === 'fail') failed += Number(m[2]);
+  }
+});
+const code: number = await new Promise((resolve) => turbo.on('close', (c) => resolve(c ?? 1)));
+
+if (!wasUp && process.env.FOURSIGNALS_KEEP_STACK !== '1')
+  spawnSync(process.execPath, [cli, 'down'], { stdio: 'inherit', cwd: repo });
+console.log(`\ntests: ${passed} passed, ${failed} failed`);
+process.exit(code !== 0 || failed > 0 ? 1 : passed === 0 ? 1 : 0);
