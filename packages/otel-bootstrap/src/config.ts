@@ -1,0 +1,259 @@
+// Every environment variable the bootstrap reads is read here, once, at start-up. Order of precedence, highest first:
+//   1. options passed to `start()` in code (the `register` entry passes none),
+//   2. the signal-specific variable (OTEL_EXPORTER_OTLP_METRICS_*),
+//   3. the generic variable (OTEL_EXPORTER_OTLP_*),
+//   4. the defaults below.
+// A value that does not parse is logged once and ignored (the next level applies); nothing here throws.
+
+import type { LogLevel } from './log.ts';
+import { warnOnce } from './log.ts';
+
+/** Instrumentations that OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS can name. */
+export const INSTRUMENTATIONS = ['http', 'express', 'fastify', 'aws-sdk', 'pg', 'amqplib', 'runtime'] as const;
+export type Instrumentation = (typeof INSTRUMENTATIONS)[number];
+
+export type MetricsExporter = 'otlp' | 'prometheus' | 'console' | 'none';
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
+export type DauIdentity =
+  | { kind: 'header'; header: string }
+  | { kind: 'jwt'; claim: string }
+  | { kind: 'hook'; module: string }
+  | { kind: 'none' };
+
+export interface Config {
+  disabled: boolean;
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  exporter: MetricsExporter;
+  protocol: OtlpProtocol;
+  endpoint: string;
+  headers: Record<string, string>;
+  timeoutMillis: number;
+  exportIntervalMillis: number;
+  exportTimeoutMillis: number;
+  prometheusHost: string;
+  prometheusPort: number;
+  instrumentations: Set<Instrumentation>;
+  logLevel: LogLevel;
+  httpMaxSeries: number;
+  dauIdentity: DauIdentity;
+  dauSalt: string;
+  dauRedisUrl: string | undefined;
+  dauRedisKeyPrefix: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function int(env: Env, name: string, min: number, max: number): number | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    warnOnce(`env:${name}`, `ignoring ${name}=${JSON.stringify(v)}: expected an integer in [${min}, ${max}]`);
+    return undefined;
+  }
+  return n;
+}
+
+function bool(env: Env, name: string): boolean | undefined {
+  const v = str(env, name)?.toLowerCase();
+  if (v === undefined) return undefined;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  warnOnce(`env:${name}`, `ignoring ${name}=${JSON.stringify(v)}: expected true or false`);
+  return undefined;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[]): T | undefined {
+  const v = str(env, name)?.toLowerCase();
+  if (v === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  warnOnce(`env:${name}`, `ignoring ${name}=${JSON.stringify(v)}: expected one of ${allowed.join(', ')}`);
+  return undefined;
+}
+
+/** `k1=v1,k2=v2` with percent-encoded values (W3C baggage style), as OTEL_RESOURCE_ATTRIBUTES and *_HEADERS use. */
+export function parseKeyValues(env: Env, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const v = str(env, name);
+  if (v === undefined) return out;
+  for (const part of v.split(',')) {
+    if (part.trim() === '') continue;
+    const eq = part.indexOf('=');
+    const key = eq > 0 ? part.slice(0, eq).trim() : '';
+    if (key === '') {
+      warnOnce(`env:${name}:${part}`, `ignoring ${JSON.stringify(part)} in ${name}: expected key=value`);
+      continue;
+    }
+    let value = part.slice(eq + 1).trim();
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      warnOnce(`env:${name}:${key}`, `${name}: the value of ${key} is not valid percent-encoding; used as is`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+    return v;
+  } catch {
+    warnOnce(`env:${name}`, `ignoring ${name}=${JSON.stringify(v)}: expected an http(s) URL`);
+    return undefined;
+  }
+}
+
+function exporterKind(env: Env): MetricsExporter {
+  const v = str(env, 'OTEL_METRICS_EXPORTER');
+  if (v === undefined) return 'otlp';
+  const allowed: MetricsExporter[] = ['otlp', 'prometheus', 'console', 'none'];
+  const names = v.split(',').map((s) => s.trim().toLowerCase());
+  for (const n of names) {
+    if ((allowed as string[]).includes(n)) {
+      if (names.length > 1)
+        warnOnce(
+          'env:OTEL_METRICS_EXPORTER:many',
+          `OTEL_METRICS_EXPORTER: only the first valid exporter (${n}) is used`,
+        );
+      return n as MetricsExporter;
+    }
+  }
+  warnOnce(
+    'env:OTEL_METRICS_EXPORTER',
+    `ignoring OTEL_METRICS_EXPORTER=${JSON.stringify(v)}: expected ${allowed.join(', ')}`,
+  );
+  return 'otlp';
+}
+
+function instrumentationList(env: Env, name: string): Set<Instrumentation> | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  const out = new Set<Instrumentation>();
+  for (const raw of v.split(',')) {
+    // Accept the auto-instrumentations-node spelling too: `@opentelemetry/instrumentation-http` or just `http`.
+    const n = raw.trim().replace(/^@opentelemetry\/instrumentation-/, '');
+    if (n === '') continue;
+    if ((INSTRUMENTATIONS as readonly string[]).includes(n)) out.add(n as Instrumentation);
+    else
+      warnOnce(
+        `env:${name}:${n}`,
+        `${name}: unknown instrumentation ${JSON.stringify(n)} ignored (known: ${INSTRUMENTATIONS.join(', ')})`,
+      );
+  }
+  return out;
+}
+
+function dauIdentity(env: Env): DauIdentity {
+  const v = str(env, 'FOURSIGNALS_DAU_IDENTITY');
+  if (v === undefined) return { kind: 'none' };
+  const colon = v.indexOf(':');
+  const kind = (colon < 0 ? v : v.slice(0, colon)).toLowerCase();
+  const arg = colon < 0 ? '' : v.slice(colon + 1).trim();
+  if (kind === 'header' && arg !== '') return { kind: 'header', header: arg.toLowerCase() };
+  if (kind === 'jwt') return { kind: 'jwt', claim: arg === '' ? 'sub' : arg };
+  if (kind === 'hook' && arg !== '') return { kind: 'hook', module: arg };
+  warnOnce(
+    'env:FOURSIGNALS_DAU_IDENTITY',
+    `ignoring FOURSIGNALS_DAU_IDENTITY=${JSON.stringify(v)}: expected header:<name>, jwt[:<claim>] or hook:<module path>`,
+  );
+  return { kind: 'none' };
+}
+
+const LOG_LEVELS: Record<string, LogLevel> = {
+  none: 'none',
+  error: 'error',
+  warn: 'warn',
+  info: 'info',
+  debug: 'debug',
+  verbose: 'debug',
+  all: 'debug',
+};
+
+export function readConfig(env: Env = process.env): Config {
+  const logName = str(env, 'OTEL_LOG_LEVEL')?.toLowerCase();
+  let logLevel: LogLevel = 'warn';
+  if (logName !== undefined) {
+    const l = LOG_LEVELS[logName];
+    if (l === undefined) warnOnce('env:OTEL_LOG_LEVEL', `ignoring OTEL_LOG_LEVEL=${JSON.stringify(logName)}`);
+    else logLevel = l;
+  }
+
+  const resourceAttributes = parseKeyValues(env, 'OTEL_RESOURCE_ATTRIBUTES');
+  const serviceName = str(env, 'OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'unknown_service:node';
+
+  const protocol =
+    oneOf<OtlpProtocol>(env, 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', ['http/protobuf', 'http/json', 'grpc']) ??
+    oneOf<OtlpProtocol>(env, 'OTEL_EXPORTER_OTLP_PROTOCOL', ['http/protobuf', 'http/json', 'grpc']) ??
+    'http/protobuf';
+
+  let endpoint = url(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  if (endpoint === undefined) {
+    const base = url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+    if (base !== undefined) endpoint = protocol === 'grpc' ? base : base.replace(/\/+$/, '') + '/v1/metrics';
+  }
+  endpoint ??= protocol === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318/v1/metrics';
+
+  const temporality = oneOf(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', [
+    'cumulative',
+    'delta',
+    'lowmemory',
+  ]);
+  if (temporality !== undefined && temporality !== 'cumulative') {
+    warnOnce(
+      'env:temporality',
+      `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=${temporality} is not supported; exporting cumulative`,
+    );
+  }
+
+  const traces = str(env, 'OTEL_TRACES_EXPORTER');
+  if (traces !== undefined && traces.toLowerCase() !== 'none') {
+    warnOnce(
+      'env:OTEL_TRACES_EXPORTER',
+      'OTEL_TRACES_EXPORTER is set but this bootstrap exports metrics only; add --require @opentelemetry/auto-instrumentations-node/register for traces',
+    );
+  }
+
+  const enabled = instrumentationList(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS') ?? new Set(INSTRUMENTATIONS);
+  const disabled = instrumentationList(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS');
+  if (disabled) for (const d of disabled) enabled.delete(d);
+
+  return {
+    disabled: bool(env, 'OTEL_SDK_DISABLED') ?? false,
+    serviceName,
+    resourceAttributes,
+    exporter: exporterKind(env),
+    protocol,
+    endpoint,
+    headers: {
+      ...parseKeyValues(env, 'OTEL_EXPORTER_OTLP_HEADERS'),
+      ...parseKeyValues(env, 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'),
+    },
+    timeoutMillis:
+      int(env, 'OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 1, 600_000) ??
+      int(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 1, 600_000) ??
+      10_000,
+    exportIntervalMillis: int(env, 'OTEL_METRIC_EXPORT_INTERVAL', 100, 86_400_000) ?? 60_000,
+    exportTimeoutMillis: int(env, 'OTEL_METRIC_EXPORT_TIMEOUT', 1, 600_000) ?? 30_000,
+    prometheusHost: str(env, 'OTEL_EXPORTER_PROMETHEUS_HOST') ?? '0.0.0.0',
+    prometheusPort: int(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', 0, 65535) ?? 9464,
+    instrumentations: enabled,
+    logLevel,
+    httpMaxSeries: int(env, 'FOURSIGNALS_HTTP_MAX_SERIES', 1, 1_000_000) ?? 2000,
+    dauIdentity: dauIdentity(env),
+    dauSalt: str(env, 'FOURSIGNALS_DAU_SALT') ?? `foursignals:${serviceName}`,
+    dauRedisUrl: str(env, 'FOURSIGNALS_DAU_REDIS_URL'),
+    dauRedisKeyPrefix: str(env, 'FOURSIGNALS_DAU_REDIS_KEY_PREFIX') ?? 'foursignals:dau:',
+  };
+}

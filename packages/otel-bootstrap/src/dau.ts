@@ -1,0 +1,206 @@
+// Daily / weekly / monthly active users. A user identity (a header, the claim of a bearer JWT decoded without
+// verification, or a hook) is hashed with a salt and added to a HyperLogLog for the current UTC day. Raw identities
+// are never exported: only the sketch counts leave the process (or, with Redis, the salted hashes go to PFADD so
+// several replicas count each user once).
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { HyperLogLog } from './hll.ts';
+import { describe, error, warnOnce } from './log.ts';
+import { RedisClient } from './redis.ts';
+
+/** Returns the user identity of a request, or undefined for anonymous requests. */
+export type UserIdentityHook = (req: IncomingMessage) => string | undefined | null;
+
+export type IdentitySource =
+  | { kind: 'header'; header: string }
+  | { kind: 'jwt'; claim: string }
+  | { kind: 'hook'; hook: UserIdentityHook }
+  | { kind: 'none' };
+
+const DAY_MS = 86_400_000;
+const WINDOWS = { day: 1, week: 7, month: 30 } as const;
+export type Window = keyof typeof WINDOWS;
+const SEEN_MAX = 10_000;
+const REDIS_BATCH = 500;
+const REDIS_TTL_SECONDS = 40 * 86_400;
+
+export function utcDay(ms = Date.now()): number {
+  return Math.floor(ms / DAY_MS);
+}
+
+function dayString(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The claim of a `Bearer <jwt>` header value, decoded without verification. */
+export function jwtClaim(authorization: string, claim: string): string | undefined {
+  if (authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  const token = authorization.slice(7).trim();
+  const a = token.indexOf('.');
+  const b = token.indexOf('.', a + 1);
+  if (a < 0 || b < 0) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(token.slice(a + 1, b), 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const v = payload?.[claim];
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface DauOptions {
+  source: IdentitySource;
+  salt: string;
+  serviceName: string;
+  redisUrl?: string | undefined;
+  redisKeyPrefix?: string;
+}
+
+export class DailyActiveUsers {
+  source: IdentitySource;
+  private readonly salt: string;
+  private readonly days = new Map<number, HyperLogLog>();
+  /** Recently seen raw keys (header values / tokens) -> the UTC day they were added: skips re-hashing. */
+  private readonly seen = new Map<string, number>();
+  private readonly redis: RedisClient | undefined;
+  private readonly redisKey: (day: number) => string;
+  private readonly pending = new Map<number, Set<string>>();
+  private flushing: Promise<void> | undefined;
+
+  constructor(opts: DauOptions) {
+    this.source = opts.source;
+    this.salt = opts.salt;
+    const prefix = `${opts.redisKeyPrefix ?? 'foursignals:dau:'}${opts.serviceName}:`;
+    this.redisKey = (day) => prefix + dayString(day);
+    if (opts.redisUrl !== undefined) {
+      try {
+        this.redis = new RedisClient(opts.redisUrl);
+      } catch (err) {
+        warnOnce('dau:redis-url', `FOURSIGNALS_DAU_REDIS_URL ignored: ${describe(err)}; counting in this process only`);
+      }
+    }
+  }
+
+  /** Called for every finished HTTP request. Never throws. */
+  observe(req: IncomingMessage, status: number): void {
+    if (status === 401 || status === 403) return;
+    const src = this.source;
+    let key: string | undefined;
+    if (src.kind === 'header') {
+      const v = req.headers[src.header];
+      key = Array.isArray(v) ? v[0] : v;
+    } else if (src.kind === 'jwt') {
+      key = req.headers.authorization;
+    } else if (src.kind === 'hook') {
+      try {
+        const v = src.hook(req);
+        key = v === null || v === undefined ? undefined : String(v);
+      } catch (err) {
+        error('dau:hook', `the DAU identity hook threw (${describe(err)}); the request is not counted`);
+        return;
+      }
+    } else return;
+    if (key === undefined || key === '') return;
+    const day = utcDay();
+    if (this.seen.get(key) === day) return;
+    if (this.seen.size >= SEEN_MAX) this.seen.clear();
+    this.seen.set(key, day);
+    const identity = src.kind === 'jwt' ? jwtClaim(key, src.claim) : key;
+    if (identity === undefined || identity === '') return;
+    this.add(identity, day);
+  }
+
+  /** Adds one identity for a UTC day (exposed for tests and the programmatic API). */
+  add(identity: string, day = utcDay()): void {
+    const h = createHash('sha256').update(this.salt).update('\n').update(identity).digest();
+    let hll = this.days.get(day);
+    if (hll === undefined) {
+      hll = new HyperLogLog();
+      this.days.set(day, hll);
+      for (const d of this.days.keys()) if (d <= day - WINDOWS.month) this.days.delete(d);
+    }
+    hll.add(h.readUInt32BE(0), h.readUInt32BE(4));
+    if (this.redis !== undefined) {
+      let set = this.pending.get(day);
+      if (set === undefined) {
+        set = new Set();
+        this.pending.set(day, set);
+      }
+      set.add(h.toString('hex', 0, 8));
+      if (set.size >= REDIS_BATCH) void this.flush();
+    }
+  }
+
+  private localCount(window: Window, today: number): number {
+    const n = WINDOWS[window];
+    if (n === 1) return this.days.get(today)?.count() ?? 0;
+    const union = new HyperLogLog();
+    for (let d = today - n + 1; d <= today; d++) {
+      const h = this.days.get(d);
+      if (h) union.merge(h);
+    }
+    return union.count();
+  }
+
+  /** Sends buffered hashes to Redis. */
+  flush(): Promise<void> {
+    if (this.redis === undefined) return Promise.resolve();
+    this.flushing ??= this.doFlush().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async doFlush(): Promise<void> {
+    const redis = this.redis!;
+    for (const [day, set] of [...this.pending]) {
+      this.pending.delete(day);
+      const all = [...set];
+      const key = this.redisKey(day);
+      try {
+        for (let i = 0; i < all.length; i += REDIS_BATCH) {
+          await redis.command(['PFADD', key, ...all.slice(i, i + REDIS_BATCH)]);
+        }
+        await redis.command(['EXPIRE', key, String(REDIS_TTL_SECONDS)]);
+      } catch (err) {
+        // Keep them for the next attempt (bounded: the local sketch stays exact enough meanwhile).
+        const back = this.pending.get(day) ?? new Set<string>();
+        if (back.size < 100_000) for (const h of all) back.add(h);
+        this.pending.set(day, back);
+        throw err;
+      }
+    }
+  }
+
+  /** Active users per window; from Redis (shared across replicas) when configured and reachable. */
+  async counts(): Promise<Record<Window, number>> {
+    const today = utcDay();
+    if (this.redis !== undefined) {
+      try {
+        await this.flush();
+        const out = {} as Record<Window, number>;
+        for (const w of Object.keys(WINDOWS) as Window[]) {
+          const keys: string[] = [];
+          for (let d = today - WINDOWS[w] + 1; d <= today; d++) keys.push(this.redisKey(d));
+          const r = await this.redis.command(['PFCOUNT', ...keys]);
+          out[w] = typeof r === 'number' ? r : Number(r);
+        }
+        return out;
+      } catch (err) {
+        error('dau:redis', `Redis unavailable for DAU (${describe(err)}); reporting this process's own count`);
+      }
+    }
+    return {
+      day: this.localCount('day', today),
+      week: this.localCount('week', today),
+      month: this.localCount('month', today),
+    };
+  }
+
+  close(): void {
+    this.redis?.close();
+  }
+}

@@ -1,0 +1,131 @@
+// Route templates from the frameworks, captured where the framework itself knows them, at no per-request cost
+// beyond a property write:
+// - Express 4/5: `Route.prototype.dispatch` runs when a route matched; it records `<mount template> + route.path`.
+//   The mount template is tracked by wrapping functions mounted with `use(path, fn)` (routers, sub-apps,
+//   middleware) so a router mounted on `/users/:id` contributes `/users/:id`, not `/users/42` as `req.baseUrl`
+//   would. It is captured at dispatch time, so an error escaping a nested router keeps the full template.
+// - Fastify 5: an `onRequest` hook added when the instance is created (diagnostics channel
+//   `fastify.initialization`) copies the route's configured url, so replies sent from hooks (401 from an auth
+//   hook) carry their route too. Unmatched requests (the 404 handler) have no url and collapse into one series.
+import dc from 'node:diagnostics_channel';
+import { ROUTE } from './http.ts';
+import { debug } from './log.ts';
+
+const BASE = Symbol('foursignals.otel-bootstrap.base');
+const PATCHED = Symbol.for('foursignals.otel-bootstrap.patched');
+
+// biome-ignore lint/suspicious/noExplicitAny: wrappers forward arbitrary library signatures
+type AnyFn = (...args: any[]) => unknown;
+type Req = { [BASE]?: string; [ROUTE]?: string; baseUrl?: string };
+
+function markPatched(target: object): boolean {
+  const t = target as { [PATCHED]?: boolean };
+  if (Object.hasOwn(t, PATCHED)) return false;
+  Object.defineProperty(t, PATCHED, { value: true });
+  return true;
+}
+
+/** Patches an Express Route class (express 4 `lib/router/route.js`, `router` 2 `lib/route.js`). */
+export function patchExpressRoute(Route: unknown): void {
+  const proto = (Route as { prototype?: { dispatch?: AnyFn } } | undefined)?.prototype;
+  if (typeof proto?.dispatch !== 'function' || !markPatched(proto)) return;
+  const dispatch = proto.dispatch;
+  proto.dispatch = function patchedDispatch(this: { path: unknown }, req: Req, res: unknown, done: unknown) {
+    try {
+      const p = this.path;
+      const path = typeof p === 'string' ? p : String(p);
+      const base = req[BASE];
+      if (base !== undefined) req[ROUTE] = base + path;
+      else {
+        const b = req.baseUrl;
+        req[ROUTE] = b ? b + path : path;
+      }
+    } catch {
+      // never interfere with routing
+    }
+    return dispatch.call(this, req, res, done);
+  };
+  debug('patched express Route.dispatch');
+}
+
+function mountWrapper(template: string, fn: AnyFn): AnyFn {
+  if (fn.length === 4) {
+    return function mountedErrorHandler(this: unknown, err: unknown, req: Req, res: unknown, next: AnyFn) {
+      const prev = req[BASE];
+      req[BASE] = (prev ?? '') + template;
+      return fn.call(this, err, req, res, function restore(this: unknown, ...args: unknown[]) {
+        req[BASE] = prev;
+        return next.apply(this, args);
+      });
+    };
+  }
+  return function mounted(this: unknown, req: Req, res: unknown, next: AnyFn) {
+    const prev = req[BASE];
+    req[BASE] = (prev ?? '') + template;
+    return fn.call(this, req, res, function restore(this: unknown, ...args: unknown[]) {
+      req[BASE] = prev;
+      return next.apply(this, args);
+    });
+  };
+}
+
+/** Patches an Express router prototype's `use` (express 4 `lib/router/index.js`, `router` 2 `index.js`). */
+export function patchExpressRouterUse(proto: unknown): void {
+  const p = proto as { use?: AnyFn } | undefined;
+  if (typeof p?.use !== 'function' || !markPatched(p)) return;
+  const use = p.use;
+  p.use = function patchedUse(this: unknown, ...args: unknown[]) {
+    try {
+      const path = args[0];
+      if (typeof path === 'string' && args.length > 1) {
+        const template = path.replace(/\/+$/, '');
+        if (template !== '') {
+          const wrapped = args.slice(1).flat(Number.POSITIVE_INFINITY) as unknown[];
+          if (wrapped.every((f) => typeof f === 'function')) {
+            return use.call(this, path, ...wrapped.map((f) => mountWrapper(template, f as AnyFn)));
+          }
+        }
+      }
+    } catch {
+      // fall through to the original call
+    }
+    return use.apply(this, args);
+  };
+  debug('patched express Router.use');
+}
+
+type FastifyRequest = { raw: Req; [k: symbol]: unknown };
+let contextSymbol: symbol | undefined;
+
+function fastifyRoute(request: FastifyRequest): string | undefined {
+  if (contextSymbol === undefined) {
+    contextSymbol = Object.getOwnPropertySymbols(request).find((s) => s.description === 'fastify.context');
+    if (contextSymbol === undefined) return undefined;
+  }
+  const ctx = request[contextSymbol] as { config?: { url?: unknown } } | undefined;
+  const url = ctx?.config?.url;
+  return typeof url === 'string' ? url : undefined;
+}
+
+function fastifyOnRequest(request: FastifyRequest, _reply: unknown, done: () => void): void {
+  try {
+    const url = fastifyRoute(request);
+    if (url !== undefined) request.raw[ROUTE] = url;
+  } catch {
+    // ignore
+  }
+  done();
+}
+
+const onFastifyInit = (msg: unknown): void => {
+  try {
+    const fastify = (msg as { fastify?: { addHook?: AnyFn } }).fastify;
+    fastify?.addHook?.('onRequest', fastifyOnRequest);
+  } catch {
+    // an old or unexpected fastify: requests keep being counted, without a route
+  }
+};
+
+export function subscribeFastify(): void {
+  dc.subscribe('fastify.initialization', onFastifyInit);
+}

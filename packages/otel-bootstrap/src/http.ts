@@ -1,0 +1,117 @@
+// The HTTP server hot path. Node publishes `http.server.request.start` and `http.server.response.finish` on
+// diagnostics_channel for every request of every http/https server; we time between the two and fold the result
+// into a nested map (method -> route -> status -> cell). No spans, no context, no attribute objects per request:
+// attributes are built once per series and data points only at collection time.
+import dc from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Cell, record } from './histogram.ts';
+import { HTTP_DURATION_BUCKETS } from './metrics.ts';
+
+/** Where framework hooks leave the route template on the Node request object. */
+export const ROUTE = Symbol.for('foursignals.otel-bootstrap.route');
+const START = Symbol('foursignals.otel-bootstrap.start');
+
+type Req = IncomingMessage & { [START]?: number; [ROUTE]?: string };
+
+const KNOWN_METHODS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+  GET: 'GET',
+  HEAD: 'HEAD',
+  POST: 'POST',
+  PUT: 'PUT',
+  DELETE: 'DELETE',
+  CONNECT: 'CONNECT',
+  OPTIONS: 'OPTIONS',
+  TRACE: 'TRACE',
+  PATCH: 'PATCH',
+  QUERY: 'QUERY',
+});
+
+/** Called after the measurement with the request, the response and the status; used by DAU. */
+export type FinishListener = (req: IncomingMessage, status: number) => void;
+
+export class HttpServerMetrics {
+  readonly bounds = HTTP_DURATION_BUCKETS;
+  /** method -> route (undefined = no route matched / not known) -> status -> cell */
+  readonly table = new Map<string, Map<string | undefined, Map<number, Cell>>>();
+  readonly maxSeries: number;
+  series = 0;
+  overflow: Cell | undefined;
+  overflowCount = 0;
+  enabled = true;
+  onFinish: FinishListener | undefined;
+
+  private readonly startListener = (msg: unknown): void => {
+    (msg as { request: Req }).request[START] = performance.now();
+  };
+
+  private readonly finishListener = (msg: unknown): void => {
+    const { request, response } = msg as { request: Req; response: ServerResponse };
+    const t0 = request[START];
+    if (t0 === undefined || !this.enabled) return;
+    const seconds = (performance.now() - t0) / 1000;
+    const status = response.statusCode;
+    this.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds);
+    const l = this.onFinish;
+    if (l !== undefined) {
+      try {
+        l(request, status);
+      } catch {
+        // listeners guard themselves; never let anything escape into Node's http machinery
+      }
+    }
+  };
+
+  constructor(maxSeries: number) {
+    this.maxSeries = maxSeries;
+  }
+
+  subscribe(): void {
+    dc.subscribe('http.server.request.start', this.startListener);
+    dc.subscribe('http.server.response.finish', this.finishListener);
+  }
+
+  unsubscribe(): void {
+    dc.unsubscribe('http.server.request.start', this.startListener);
+    dc.unsubscribe('http.server.response.finish', this.finishListener);
+  }
+
+  record(method: string, route: string | undefined, status: number, seconds: number): void {
+    let byRoute = this.table.get(method);
+    if (byRoute === undefined) {
+      byRoute = new Map();
+      this.table.set(method, byRoute);
+    }
+    let byStatus = byRoute.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byRoute.set(route, byStatus);
+    }
+    let cell = byStatus.get(status);
+    if (cell === undefined) {
+      if (this.series >= this.maxSeries) {
+        this.overflowCount++;
+        this.overflow ??= new Cell(this.bounds.length, { 'otel.metric.overflow': true });
+        record(this.overflow, this.bounds, seconds);
+        return;
+      }
+      const attributes: Record<string, string | number> = {
+        'http.request.method': method,
+        'http.response.status_code': status,
+      };
+      if (route !== undefined) attributes['http.route'] = route;
+      if (status >= 500) attributes['error.type'] = String(status);
+      cell = new Cell(this.bounds.length, attributes);
+      byStatus.set(status, cell);
+      this.series++;
+    }
+    record(cell, this.bounds, seconds);
+  }
+
+  *cells(): Iterable<Cell> {
+    for (const byRoute of this.table.values()) {
+      for (const byStatus of byRoute.values()) yield* byStatus.values();
+    }
+    if (this.overflow) yield this.overflow;
+  }
+}

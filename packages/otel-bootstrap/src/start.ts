@@ -1,0 +1,202 @@
+// Start-up: read the configuration, subscribe the hot paths (node builtins only), register the module hook for
+// library patching, and schedule the SDK to be loaded when the first export is due. Nothing here throws.
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Config } from './config.ts';
+import { readConfig } from './config.ts';
+import type { IdentitySource, UserIdentityHook } from './dau.ts';
+import { DailyActiveUsers } from './dau.ts';
+import { patchExpressRoute, patchExpressRouterUse, subscribeFastify } from './frameworks.ts';
+import type { Patchers } from './hooks.ts';
+import { installHooks } from './hooks.ts';
+import { HttpServerMetrics } from './http.ts';
+import { LibraryMetrics } from './libraries.ts';
+import { debug, describe, error, info, setLogLevel, warnOnce } from './log.ts';
+import { RuntimeSampler } from './runtime.ts';
+import type { SdkHandle } from './sdk.ts';
+import type { State } from './state.ts';
+import { currentState, STATE } from './state.ts';
+
+const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
+
+function loadHook(modulePath: string): UserIdentityHook | undefined {
+  try {
+    const req = createRequire(join(process.cwd(), 'noop.js'));
+    const mod = req(req.resolve(modulePath)) as unknown;
+    const m = mod as { default?: unknown; identify?: unknown };
+    const fn = typeof mod === 'function' ? mod : typeof m?.default === 'function' ? m.default : m?.identify;
+    if (typeof fn !== 'function') {
+      warnOnce(
+        'dau:hook-module',
+        `DAU hook module ${modulePath} exports no function (default, identify or module.exports); DAU is off`,
+      );
+      return undefined;
+    }
+    return fn as UserIdentityHook;
+  } catch (err) {
+    warnOnce('dau:hook-module', `could not load DAU hook module ${modulePath}: ${describe(err)}; DAU is off`);
+    return undefined;
+  }
+}
+
+function identitySource(config: Config): IdentitySource {
+  const id = config.dauIdentity;
+  if (id.kind === 'hook') {
+    const hook = loadHook(id.module);
+    return hook ? { kind: 'hook', hook } : { kind: 'none' };
+  }
+  return id;
+}
+
+export function ensureSdk(state: State): Promise<SdkHandle | undefined> {
+  state.sdk ??= import('./sdk.ts')
+    .then((m) => m.startSdk(state))
+    .catch((err: unknown) => {
+      error('sdk', `could not start the OpenTelemetry SDK: ${describe(err)}; metrics are not exported`);
+      return undefined;
+    });
+  return state.sdk;
+}
+
+function hasData(state: State): boolean {
+  return (
+    state.http.series > 0 ||
+    state.libs.s3.cells.size > 0 ||
+    state.libs.db.cells.size > 0 ||
+    state.libs.sent.values.size > 0
+  );
+}
+
+/** Exports what is pending now (loads the SDK if data is waiting). */
+export async function flush(state: State): Promise<void> {
+  try {
+    if (state.config.exporter === 'none') return;
+    if (state.sdk === undefined && !hasData(state)) return;
+    const h = await ensureSdk(state);
+    await h?.forceFlush();
+  } catch (err) {
+    error('flush', `flush failed: ${describe(err)}`);
+  }
+}
+
+/** Final export and shutdown; runs once. */
+export function finalFlush(state: State): Promise<void> {
+  state.final ??= (async () => {
+    try {
+      if (state.config.exporter !== 'none' && (state.sdk !== undefined || hasData(state))) {
+        const h = await ensureSdk(state);
+        await h?.shutdown();
+      }
+    } catch (err) {
+      error('shutdown', `final export failed: ${describe(err)}`);
+    }
+    state.runtime?.stop();
+    state.dau?.close();
+  })();
+  return state.final;
+}
+
+function installExitHandlers(state: State): void {
+  process.on('beforeExit', () => {
+    void finalFlush(state);
+  });
+  let exiting = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // Someone else handles this signal: they decide when the process ends; we only export what we have.
+    if (process.listenerCount(signal) > 1) {
+      void flush(state);
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const reraise = (): void => {
+      clearTimeout(timer);
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
+      process.kill(process.pid, signal);
+    };
+    if (exiting) {
+      reraise();
+      return;
+    }
+    exiting = true;
+    timer = setTimeout(reraise, SIGNAL_FLUSH_TIMEOUT_MS);
+    void finalFlush(state).finally(reraise);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/** Starts the bootstrap once per process; later calls return the same state. Never throws. */
+export function start(): State | undefined {
+  const existing = currentState();
+  if (existing) return existing;
+  try {
+    const config = readConfig();
+    setLogLevel(config.logLevel);
+    if (config.disabled) {
+      info('OTEL_SDK_DISABLED=true: not instrumenting');
+      return undefined;
+    }
+    const inst = config.instrumentations;
+    const state: State = {
+      config,
+      instanceId: randomUUID(),
+      startTime: Date.now(),
+      http: new HttpServerMetrics(config.httpMaxSeries),
+      libs: new LibraryMetrics(),
+      runtime: undefined,
+      dau: undefined,
+      sdk: undefined,
+      final: undefined,
+    };
+    (globalThis as { [STATE]?: State })[STATE] = state;
+
+    if (inst.has('http')) state.http.subscribe();
+    if (inst.has('fastify')) subscribeFastify();
+    const patchers: Patchers = {};
+    if (inst.has('express')) {
+      patchers['expressRoute'] = patchExpressRoute;
+      patchers['expressRouterUse'] = patchExpressRouterUse;
+    }
+    if (inst.has('aws-sdk')) patchers['smithyClient'] = (c) => state.libs.patchSmithyClient(c);
+    if (inst.has('pg')) patchers['pgClient'] = (c) => state.libs.patchPgClient(c);
+    if (inst.has('amqplib')) patchers['amqpChannel'] = (c) => state.libs.patchAmqpChannel(c);
+    installHooks(patchers);
+    if (inst.has('runtime')) state.runtime = new RuntimeSampler();
+
+    const source = identitySource(config);
+    if (source.kind !== 'none') enableDau(state, source);
+
+    if (config.exporter === 'prometheus') {
+      setTimeout(() => void ensureSdk(state), 0).unref();
+    } else if (config.exporter !== 'none') {
+      setTimeout(() => void flush(state), config.exportIntervalMillis).unref();
+    }
+    installExitHandlers(state);
+    debug(
+      `started: service.name=${config.serviceName} exporter=${config.exporter} ${config.protocol} ${config.endpoint}`,
+    );
+    return state;
+  } catch (err) {
+    error('start', `bootstrap failed to start (${describe(err)}); the application runs uninstrumented`);
+    return undefined;
+  }
+}
+
+export function enableDau(state: State, source: IdentitySource): void {
+  if (state.dau) {
+    state.dau.source = source;
+    return;
+  }
+  const c = state.config;
+  state.dau = new DailyActiveUsers({
+    source,
+    salt: c.dauSalt,
+    serviceName: c.serviceName,
+    redisUrl: c.dauRedisUrl,
+    redisKeyPrefix: c.dauRedisKeyPrefix,
+  });
+  const dau = state.dau;
+  state.http.onFinish = (req, status) => dau.observe(req, status);
+}

@@ -1,0 +1,26 @@
+import type { Config } from './config.ts';
+import type { DailyActiveUsers } from './dau.ts';
+import type { HttpServerMetrics } from './http.ts';
+import type { LibraryMetrics } from './libraries.ts';
+import type { RuntimeSampler } from './runtime.ts';
+import type { SdkHandle } from './sdk.ts';
+
+/** Everything one process's bootstrap holds; one per process (kept on globalThis). */
+export interface State {
+  config: Config;
+  instanceId: string;
+  /** Epoch ms: the start of every cumulative series. */
+  startTime: number;
+  http: HttpServerMetrics;
+  libs: LibraryMetrics;
+  runtime: RuntimeSampler | undefined;
+  dau: DailyActiveUsers | undefined;
+  sdk: Promise<SdkHandle | undefined> | undefined;
+  final: Promise<void> | undefined;
+}
+
+export const STATE = Symbol.for('foursignals.otel-bootstrap.state');
+
+export function currentState(): State | undefined {
+  return (globalThis as { [STATE]?: State })[STATE];
+}
