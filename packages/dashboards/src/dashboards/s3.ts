@@ -1,0 +1,110 @@
+// S3 (RED + size): by method and bucket, as the applications see it and as the store reports it.
+import type { AlertConfig } from '../config.ts';
+import { L, M } from '../metrics.ts';
+import { type Dashboard, dashboard, labelVar, prom, single, ts } from './lib.ts';
+
+const C = M.s3ClientDuration;
+const B = `${L.bucket}=~"$bucket"`;
+const SEL = `${B}, ${L.rpcMethod}=~"$method"`;
+
+export function s3Dashboard(config: AlertConfig): Dashboard {
+  return dashboard({
+    uid: 'foursignals-s3',
+    title: 'foursignals / S3 (RED and size)',
+    description:
+      'S3 requests, errors and latency by method and bucket as the applications see them ' +
+      '(s3.client.request.duration from otel-bootstrap, any store), and bucket size and objects from the S3 receiver.',
+    tags: ['red', 's3'],
+    variables: [
+      labelVar('bucket', `${C}_count`, L.bucket, { label: 'Bucket', description: 'aws.s3.bucket' }),
+      labelVar('method', `${C}_count{${B}}`, L.rpcMethod, {
+        label: 'Method',
+        description: 'rpc.method (S3 operation)',
+      }),
+    ],
+    items: [
+      { row: 'As the applications see it' },
+      ts(
+        'Requests per second by method',
+        [
+          prom(
+            `sum by (${L.bucket}, ${L.rpcMethod}) (rate(${C}_count{${SEL}}[$__rate_interval]))`,
+            `{{${L.bucket}}} {{${L.rpcMethod}}}`,
+          ),
+        ],
+        { description: 'S3 calls per second by bucket and operation.', unit: 'reqps' },
+      ),
+      ts(
+        'Requests per second by method and status code',
+        [
+          prom(
+            `sum by (${L.rpcMethod}, ${L.status}) (rate(${C}_count{${SEL}}[$__rate_interval]))`,
+            `{{${L.rpcMethod}}} {{${L.status}}}`,
+          ),
+        ],
+        {
+          description: 'S3 calls by operation and HTTP status code (errors are the 4xx and 5xx series).',
+          unit: 'reqps',
+          stack: true,
+        },
+      ),
+      ts(
+        '5xx ratio by bucket',
+        [
+          prom(
+            `sum by (${L.bucket}) (rate(${C}_count{${SEL}, ${L.status}=~"5.."}[$__rate_interval])) / sum by (${L.bucket}) (rate(${C}_count{${SEL}}[$__rate_interval]))`,
+            `{{${L.bucket}}}`,
+          ),
+        ],
+        {
+          description: 'Share of S3 calls answered 5xx (alert S3ClientErrorRatioHigh).',
+          unit: 'percentunit',
+          min: 0,
+          threshold: config.s3.errorRatio,
+        },
+      ),
+      ts(
+        'p95 latency by method',
+        [
+          prom(
+            `histogram_quantile(0.95, sum by (${L.bucket}, ${L.rpcMethod}, le) (rate(${C}_bucket{${SEL}}[$__rate_interval])))`,
+            `{{${L.bucket}}} {{${L.rpcMethod}}}`,
+          ),
+        ],
+        {
+          description: 'Request latency by bucket and operation, 95th percentile (alert S3LatencyHigh).',
+          unit: 's',
+          threshold: config.s3.latencyP95Seconds,
+        },
+      ),
+      { row: 'As the store reports it' },
+      ts(
+        'Bucket size by storage class',
+        [
+          prom(
+            `sum by (${L.bucket}, ${L.storageClass}) (${M.s3BucketSize}{${B}})`,
+            `{{${L.bucket}}} {{${L.storageClass}}}`,
+          ),
+        ],
+        {
+          description: 's3.bucket.size: bytes stored (AWS: daily BucketSizeBytes; S3-compatible: by listing).',
+          unit: 'bytes',
+          min: 0,
+        },
+      ),
+      ts('Objects per bucket', [prom(`sum by (${L.bucket}) (${M.s3BucketObjects}{${B}})`, `{{${L.bucket}}}`)], {
+        description: 's3.bucket.objects: object count per bucket.',
+        min: 0,
+      }),
+      single('Total stored', [prom(`sum(${M.s3BucketSize}{${B}})`)], {
+        description: 'Bytes stored in the selected buckets.',
+        unit: 'bytes',
+        span: 12,
+      }),
+      single('Total objects', [prom(`sum(${M.s3BucketObjects}{${B}})`)], {
+        description: 'Objects in the selected buckets.',
+        span: 12,
+      }),
+    ],
+  });
+}

@@ -1,0 +1,122 @@
+// MES (USE): CPU and memory of the cost calculation, and its queue: orders in flight, consumers, dead letters,
+// and the early warning that the backlog will pass its limit within the hour.
+import type { AlertConfig } from '../config.ts';
+import { durationSeconds } from '../config.ts';
+import { L, M } from '../metrics.ts';
+import { alert, anyOf, num, type RuleFile } from './common.ts';
+
+export const QUEUE_BACKLOG = 'queue:rabbitmq_queue_messages:sum';
+export const ORDERS_IN_FLIGHT = ':orders_in_flight:sum';
+export const DEAD_LETTERS_RATE = 'queue_reason:rabbitmq_messages_dead_lettered:rate5m';
+
+export function workQueueMatchers(config: AlertConfig): string {
+  return `${L.queue}=~"${config.queues.workQueues}", ${L.queue}!~"${config.queues.notWorkQueues}"`;
+}
+
+export function mesRules(config: AlertConfig): RuleFile {
+  const q = config.queues;
+  const mes = `${L.service}=~"${anyOf(config.mes.services)}"`;
+  const work = workQueueMatchers(config);
+  const byQueue = `${L.vhost}, ${L.queue}`;
+  return {
+    name: 'mes',
+    groups: [
+      {
+        name: 'foursignals-mes-records',
+        rules: [
+          { record: QUEUE_BACKLOG, expr: `sum by (${byQueue}) (${M.rmqMessages})` },
+          { record: ORDERS_IN_FLIGHT, expr: `sum(${M.rmqMessages}{${work}})` },
+          {
+            record: DEAD_LETTERS_RATE,
+            expr: `sum by (${byQueue}, ${L.deadLetterReason}) (rate(${M.rmqDeadLettered}[5m]))`,
+          },
+        ],
+      },
+      {
+        name: 'foursignals-mes-alerts',
+        rules: [
+          alert(config, {
+            alert: 'MesCpuSaturated',
+            expr: `max by (${L.service}) (${M.processCpu}{${mes}}) > ${num(config.mes.cpuUtilization)}`,
+            for: config.mes.cpuFor,
+            severity: 'warning',
+            summary: '{{ $labels.service_name }} uses {{ $value | humanizePercentage }} of its CPUs',
+            description:
+              `process.cpu.utilization of {{ $labels.${L.service} }} has stayed above ` +
+              `${num(config.mes.cpuUtilization * 100)}% for ${config.mes.cpuFor}: the cost calculation is CPU-bound ` +
+              'and orders will queue up.',
+          }),
+          alert(config, {
+            alert: 'MesMemoryHigh',
+            expr: `max by (${L.service}) (${M.processMemory}{${mes}}) > ${num(config.mes.memoryBytes)}`,
+            for: config.mes.memoryFor,
+            severity: 'warning',
+            summary: '{{ $labels.service_name }} holds {{ $value | humanize1024 }}B of memory',
+            description:
+              `The resident memory of {{ $labels.${L.service} }} has stayed above ${num(config.mes.memoryBytes)} ` +
+              `bytes for ${config.mes.memoryFor}: a leak or an oversized batch; it will be killed when it reaches ` +
+              'its limit.',
+          }),
+          alert(config, {
+            alert: 'MesQueueNoConsumers',
+            expr:
+              `${QUEUE_BACKLOG}{${work}} > 0\n` + `and on (${byQueue})\n(sum by (${byQueue}) (${M.rmqConsumers}) == 0)`,
+            for: q.noConsumersFor,
+            severity: 'critical',
+            summary: 'Queue {{ $labels.messaging_destination_name }} holds orders and nobody consumes them',
+            description:
+              `{{ $value }} messages wait in {{ $labels.${L.queue} }} (vhost {{ $labels.${L.vhost} }}) and the ` +
+              `queue has had no consumer for ${q.noConsumersFor}: the MES worker is down or disconnected; ` +
+              'no order is being calculated.',
+          }),
+          alert(config, {
+            alert: 'MesBacklogGrowing',
+            expr:
+              `min_over_time(${QUEUE_BACKLOG}{${work}}[${q.growthWindow}]) > 0\n` +
+              `and\nderiv(${QUEUE_BACKLOG}{${work}}[${q.growthWindow}]) > 0`,
+            for: q.growingFor,
+            severity: 'warning',
+            summary: 'Orders pile up in {{ $labels.messaging_destination_name }}',
+            description:
+              `The backlog of {{ $labels.${L.queue} }} (now {{ $value }} messages) has grown for ` +
+              `${q.growingFor} without being drained once in ${q.growthWindow}: consumers are slower than ` +
+              'producers or make no progress.',
+          }),
+          alert(config, {
+            alert: 'MesBacklogPredictedOverLimit',
+            expr:
+              `predict_linear(${QUEUE_BACKLOG}{${work}}[${q.predictWindow}], ${durationSeconds(q.predictAhead)})` +
+              ` > ${num(q.backlogLimit)}\nand\n${QUEUE_BACKLOG}{${work}} <= ${num(q.backlogLimit)}`,
+            for: '5m',
+            severity: 'warning',
+            summary: 'Queue {{ $labels.messaging_destination_name }} will pass its limit within ' + q.predictAhead,
+            description:
+              `At the trend of the last ${q.predictWindow}, the backlog of {{ $labels.${L.queue} }} reaches ` +
+              `{{ $value | humanize }} messages within ${q.predictAhead}, past the limit of ${num(q.backlogLimit)}.`,
+          }),
+          alert(config, {
+            alert: 'MesBacklogOverLimit',
+            expr: `${QUEUE_BACKLOG}{${work}} > ${num(q.backlogLimit)}`,
+            for: '5m',
+            severity: 'critical',
+            summary: 'Queue {{ $labels.messaging_destination_name }} is past its backlog limit',
+            description:
+              `{{ $value }} messages wait in {{ $labels.${L.queue} }}, more than the limit of ` +
+              `${num(q.backlogLimit)}: orders wait too long and start to expire or overflow into dead letters.`,
+          }),
+          alert(config, {
+            alert: 'MesDeadLetters',
+            expr: `sum by (${byQueue}, ${L.deadLetterReason}) (increase(${M.rmqDeadLettered}[5m])) > 0`,
+            severity: 'warning',
+            summary:
+              'Orders dead-lettered from {{ $labels.messaging_destination_name }} ({{ $labels.rabbitmq_dead_letter_reason }})',
+            description:
+              `{{ $value | humanize }} messages died in {{ $labels.${L.queue} }} in the last 5 minutes with ` +
+              `reason {{ $labels.${L.deadLetterReason} }} (rejected = invalid orders, expired = waited too long, ` +
+              'maxlen = queue overflow, delivery_limit = poison messages).',
+          }),
+        ],
+      },
+    ],
+  };
+}

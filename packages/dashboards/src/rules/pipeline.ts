@@ -1,0 +1,123 @@
+// The pipeline itself: receivers down, the collector failing to export or filling its queue, and data that stopped
+// arriving. Everything reaches Prometheus through the pipeline, so a stall shows as stale or absent series: those
+// alerts page, a silent pipeline must never look calm.
+import type { AlertConfig } from '../config.ts';
+import { durationSeconds } from '../config.ts';
+import { L, M, OTELCOL } from '../metrics.ts';
+import { type AlertingRule, alert, num, type RuleFile } from './common.ts';
+
+/** The series every instrumented service sends with each export (its heartbeat). */
+export const SERVICE_HEARTBEAT = M.processMemory;
+/** The series every receiver instance sends with each scrape. */
+export const RECEIVER_HEARTBEAT = M.receiverUp;
+
+export function pipelineRules(config: AlertConfig): RuleFile {
+  const p = config.pipeline;
+  const stale = num(durationSeconds(p.staleAfter));
+  const absent: AlertingRule[] = [
+    ...p.services.map((s) =>
+      alert(config, {
+        alert: 'PipelineServiceDataAbsent',
+        expr: `absent_over_time(${SERVICE_HEARTBEAT}{${L.service}="${s}"}[10m])`,
+        for: '1m',
+        severity: 'critical',
+        labels: { [L.service]: s },
+        summary: `No metrics from ${s} for 10 minutes`,
+        description:
+          `Prometheus has received nothing from ${s} for 10 minutes: the service is down, its exporter cannot ` +
+          'reach the collector, or the collector cannot write to Prometheus.',
+      }),
+    ),
+    ...p.receivers.map((r) =>
+      alert(config, {
+        alert: 'PipelineReceiverDataAbsent',
+        expr: `absent_over_time(${RECEIVER_HEARTBEAT}{${L.receiverName}="${r}"}[10m])`,
+        for: '1m',
+        severity: 'critical',
+        labels: { [L.receiverName]: r },
+        summary: `No metrics from receiver ${r} for 10 minutes`,
+        description:
+          `Prometheus has received nothing from the receiver instance ${r} for 10 minutes: the receivers process ` +
+          'is down, it cannot reach the collector, or the collector cannot write to Prometheus.',
+      }),
+    ),
+  ];
+  return {
+    name: 'pipeline',
+    groups: [
+      {
+        name: 'foursignals-pipeline-records',
+        rules: [
+          {
+            record: 'service:foursignals_data_age:seconds',
+            expr: `time() - max by (${L.service}) (timestamp(${SERVICE_HEARTBEAT}))`,
+          },
+          {
+            record: 'receiver:foursignals_data_age:seconds',
+            expr: `time() - max by (${L.receiverName}) (timestamp(${RECEIVER_HEARTBEAT}))`,
+          },
+        ],
+      },
+      {
+        name: 'foursignals-pipeline-alerts',
+        rules: [
+          alert(config, {
+            alert: 'ReceiverDown',
+            expr: `max by (${L.receiverName}, ${L.receiverTarget}) (${M.receiverUp}) == 0`,
+            for: p.receiverDownFor,
+            severity: 'critical',
+            summary: 'Receiver {{ $labels.receiver_name }} cannot reach {{ $labels.receiver_target }}',
+            description:
+              `The receiver instance {{ $labels.${L.receiverName} }} has failed every scrape of ` +
+              `{{ $labels.${L.receiverTarget} }} for ${p.receiverDownFor}: its signals are missing, not zero.`,
+          }),
+          alert(config, {
+            alert: 'CollectorExportFailing',
+            expr: `sum by (${L.exporter}) (rate(${OTELCOL.failedPoints}[5m])) > 0`,
+            for: '5m',
+            severity: 'critical',
+            summary: 'The collector fails to export metrics through {{ $labels.exporter }}',
+            description:
+              'The collector has failed to send {{ $value | humanize }} metric points per second through exporter ' +
+              `{{ $labels.${L.exporter} }} for 5 minutes: the backend is down or refuses the writes; once the ` +
+              'sending queue is full, data is dropped.',
+          }),
+          alert(config, {
+            alert: 'CollectorQueueFilling',
+            expr:
+              `max by (${L.exporter}) (${OTELCOL.queueSize} / ${OTELCOL.queueCapacity})` + ` > ${num(p.queueRatio)}`,
+            for: '5m',
+            severity: 'warning',
+            summary: 'The collector queue of {{ $labels.exporter }} is {{ $value | humanizePercentage }} full',
+            description:
+              `The sending queue of exporter {{ $labels.${L.exporter} }} has been more than ` +
+              `${num(p.queueRatio * 100)}% full for 5 minutes: the backend is slower than the incoming data; ` +
+              'when it is full the collector drops data.',
+          }),
+          alert(config, {
+            alert: 'PipelineServiceDataStale',
+            expr: `service:foursignals_data_age:seconds > ${stale}`,
+            for: '1m',
+            severity: 'critical',
+            summary: 'Metrics from {{ $labels.service_name }} stopped arriving',
+            description:
+              `The newest sample from {{ $labels.${L.service} }} is {{ $value | humanizeDuration }} old (limit ` +
+              `${p.staleAfter}): the service, its export or the collector's remote write is stalled.`,
+          }),
+          alert(config, {
+            alert: 'PipelineReceiverDataStale',
+            expr: `receiver:foursignals_data_age:seconds > ${stale}`,
+            for: '1m',
+            severity: 'critical',
+            summary: 'Metrics from receiver {{ $labels.receiver_name }} stopped arriving',
+            description:
+              `The newest sample from the receiver instance {{ $labels.${L.receiverName} }} is ` +
+              `{{ $value | humanizeDuration }} old (limit ${p.staleAfter}): the receivers process, its export or the ` +
+              "collector's remote write is stalled.",
+          }),
+          ...absent,
+        ],
+      },
+    ],
+  };
+}

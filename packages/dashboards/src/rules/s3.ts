@@ -1,0 +1,74 @@
+// S3 (RED): errors and latency as the applications see them (any store) and as the store counts them.
+import type { AlertConfig } from '../config.ts';
+import { L, M } from '../metrics.ts';
+import { alert, num, type RuleFile } from './common.ts';
+
+const C = M.s3ClientDuration;
+
+export function s3Rules(config: AlertConfig): RuleFile {
+  const s = config.s3;
+  return {
+    name: 's3',
+    groups: [
+      {
+        name: 'foursignals-s3-records',
+        rules: [
+          {
+            record: 'bucket_method_status:s3_client_requests:rate5m',
+            expr: `sum by (${L.bucket}, ${L.rpcMethod}, ${L.status}) (rate(${C}_count[5m]))`,
+          },
+          {
+            record: 'bucket_method:s3_client_request_duration_seconds:p95_5m',
+            expr: `histogram_quantile(0.95, sum by (${L.bucket}, ${L.rpcMethod}, le) (rate(${C}_bucket[5m])))`,
+          },
+          {
+            record: 'bucket_method:s3_bucket_requests:rate5m',
+            expr: `sum by (${L.bucket}, ${L.rpcMethod}) (rate(${M.s3BucketRequests}[5m]))`,
+          },
+        ],
+      },
+      {
+        name: 'foursignals-s3-alerts',
+        rules: [
+          alert(config, {
+            alert: 'S3ClientErrorRatioHigh',
+            expr:
+              `sum by (${L.bucket}) (rate(${C}_count{${L.status}=~"5.."}[5m]))\n/\n` +
+              `sum by (${L.bucket}) (rate(${C}_count[5m]))\n> ${num(s.errorRatio)}`,
+            for: '5m',
+            severity: 'warning',
+            summary: '{{ $value | humanizePercentage }} of S3 calls to {{ $labels.aws_s3_bucket }} fail with 5xx',
+            description:
+              `More than ${num(s.errorRatio * 100)}% of the applications' S3 calls to bucket ` +
+              `{{ $labels.${L.bucket} }} have been answered 5xx for 5 minutes: the store is failing or throttling.`,
+          }),
+          alert(config, {
+            alert: 'S3StoreErrorRatioHigh',
+            expr:
+              `sum by (${L.bucket}) (rate(${M.s3BucketErrors}{${L.statusClass}="5xx"}[5m]))\n/\n` +
+              `sum by (${L.bucket}) (rate(${M.s3BucketRequests}{${L.rpcMethod}="ALL"}[5m]))\n> ${num(s.errorRatio)}`,
+            for: '5m',
+            severity: 'warning',
+            summary:
+              'The S3 store answers {{ $value | humanizePercentage }} of requests to {{ $labels.aws_s3_bucket }} with 5xx',
+            description:
+              `The store's own request metrics show more than ${num(s.errorRatio * 100)}% 5xx for bucket ` +
+              `{{ $labels.${L.bucket} }} over 5 minutes.`,
+          }),
+          alert(config, {
+            alert: 'S3LatencyHigh',
+            expr:
+              `histogram_quantile(0.95, sum by (${L.bucket}, ${L.rpcMethod}, le) (rate(${C}_bucket[5m])))` +
+              ` > ${num(s.latencyP95Seconds)}`,
+            for: '10m',
+            severity: 'warning',
+            summary: 'S3 {{ $labels.rpc_method }} on {{ $labels.aws_s3_bucket }} is slow',
+            description:
+              `The 95th percentile of {{ $labels.${L.rpcMethod} }} calls to {{ $labels.${L.bucket} }} is ` +
+              `{{ $value | humanizeDuration }}, above ${num(s.latencyP95Seconds)}s, for 10 minutes.`,
+          }),
+        ],
+      },
+    ],
+  };
+}
