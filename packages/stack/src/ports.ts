@@ -1,7 +1,7 @@
 // The local stack's port plan. Every port is in 29000-29999: below Linux's ephemeral range (32768+) and clear of
 // the defaults of services a developer machine often runs already (PostgreSQL 5432, RabbitMQ 5672/15672/25672,
 // Redis 6379, epmd 4369, Prometheus 9090). Everything binds to 127.0.0.1 only.
-export const PORTS = {
+const BASE_PORTS = {
   prometheus: 29090,
   alertmanager: 29093,
   influxdbHttp: 29086,
@@ -32,5 +32,25 @@ export const PORTS = {
   mesWorkerMetrics: 29404,
   alertWebhook: 29409,
 } as const;
+
+/**
+ * FOURSIGNALS_PORT_OFFSET shifts the whole plan, so a second stack (e.g. a test of a fresh state directory) can run
+ * beside the first. Rejected unless the shifted plan stays within 1024-32767.
+ */
+export const PORT_OFFSET = parseOffset(process.env.FOURSIGNALS_PORT_OFFSET);
+
+export const PORTS: { readonly [K in keyof typeof BASE_PORTS]: number } = Object.fromEntries(
+  Object.entries(BASE_PORTS).map(([k, v]) => [k, v + PORT_OFFSET]),
+) as { [K in keyof typeof BASE_PORTS]: number };
+
+function parseOffset(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  const ports = Object.values(BASE_PORTS);
+  if (!Number.isInteger(n) || Math.min(...ports) + n < 1024 || Math.max(...ports) + n > 32767) {
+    throw new Error(`FOURSIGNALS_PORT_OFFSET=${raw}: expected an integer that keeps every port within 1024-32767`);
+  }
+  return n;
+}
 
 export const HOST = '127.0.0.1';

@@ -22,9 +22,12 @@ export function collectorBinary(ctx: StackContext): string {
   return binary;
 }
 
-/** The configuration files: the shared config plus overlays named in FOURSIGNALS_COLLECTOR_OVERLAYS (comma-separated). */
+/**
+ * The configuration files: the shared config (or FOURSIGNALS_COLLECTOR_CONFIG) plus the overlays named in
+ * FOURSIGNALS_COLLECTOR_OVERLAYS (comma-separated names from otel-collector/overlays/).
+ */
 export function collectorConfigArgs(ctx: StackContext): string[] {
-  const files = [join(ctx.repo, 'otel-collector', 'config.yaml')];
+  const files = [process.env.FOURSIGNALS_COLLECTOR_CONFIG || join(ctx.repo, 'otel-collector', 'config.yaml')];
   for (const overlay of (process.env.FOURSIGNALS_COLLECTOR_OVERLAYS ?? '').split(',').filter(Boolean)) {
     files.push(join(ctx.repo, 'otel-collector', 'overlays', overlay.endsWith('.yaml') ? overlay : `${overlay}.yaml`));
   }

@@ -3,12 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpOk, isAlive, readPid, spawnDaemon, stopPid } from '../daemon.ts';
-import { HOST, PORTS } from '../ports.ts';
+import { HOST, PORT_OFFSET, PORTS } from '../ports.ts';
 import { logFileOf, pidFileOf, runningByPid, type Service, type StackContext } from './service.ts';
 
 const NAME = 'rabbitmq';
 const BIN = '/usr/lib/rabbitmq/bin';
-export const RABBITMQ_NODE = 'foursignals@localhost';
+export const RABBITMQ_NODE = PORT_OFFSET ? `foursignals${PORT_OFFSET}@localhost` : 'foursignals@localhost';
 const managementUrl = `http://${HOST}:${PORTS.rabbitmqManagement}`;
 const guestAuth = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` };
 
