@@ -15,6 +15,8 @@ export const DEFAULT_PORTS: Record<ApiService, number> = {
   'crm-api': PORTS.crmApi,
 };
 
+export const DEFAULT_NAMESPACE = 'foursignals-demo';
+
 /** packages/demo (source tree). */
 export const PACKAGE_DIR = resolve(import.meta.dirname, '..');
 export const REPO_DIR = resolve(PACKAGE_DIR, '..', '..');
@@ -48,8 +50,11 @@ export interface CompanyOptions {
   endpoints: Endpoints;
   /** HTTP ports of the APIs. @default the stack's port plan (29401-29403) */
   ports?: Partial<Record<ApiService, number>>;
-  /** An extra resource attribute `demo.run.id` on every series, so tests can tell their run from others. */
-  runId?: string;
+  /**
+   * `service.namespace` of every service; it becomes the `service_namespace` label in Prometheus, so a test gives
+   * its run a namespace of its own to tell its series from any other run's. @default foursignals-demo
+   */
+  namespace?: string;
   /** OTEL_METRIC_EXPORT_INTERVAL for the services. @default 5000 */
   exportIntervalMs?: number;
   /** Database names on the stack's PostgreSQL. @default DEMO_SHOP_DATABASE / DEMO_MES_DATABASE, else shop, mes */
@@ -77,8 +82,7 @@ const mesDb = (o: CompanyOptions) => o.mesDatabase ?? process.env.DEMO_MES_DATAB
 /** The environment of one service: endpoints of the stack plus the standard OTEL_* variables. */
 export function serviceEnv(o: CompanyOptions, name: Service, port: number | undefined): NodeJS.ProcessEnv {
   const e = o.endpoints;
-  const attrs = ['service.namespace=foursignals-demo', 'deployment.environment.name=local'];
-  if (o.runId) attrs.push(`demo.run.id=${o.runId}`);
+  const attrs = [`service.namespace=${o.namespace ?? DEFAULT_NAMESPACE}`, 'deployment.environment.name=local'];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: port === undefined ? undefined : String(port),
@@ -277,24 +281,26 @@ export async function demoUp(o: DemoUpOptions): Promise<void> {
 export async function demoDown(endpoints: Endpoints): Promise<void> {
   const dir = demoDir(endpoints);
   const procs = demoStatus(endpoints);
-  const order = ['loadgen', 'mes-api', 'shop-api', 'crm-api', 'mes-worker'];
-  procs.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-  for (const p of procs) {
-    if (p.running) {
-      try {
-        process.kill(p.pid, 'SIGTERM');
-      } catch {}
+  // the load generator first (and wait for it), so no request is in flight when the services stop
+  const groups = [procs.filter((p) => p.name === 'loadgen'), procs.filter((p) => p.name !== 'loadgen')];
+  for (const group of groups) {
+    for (const p of group) {
+      if (p.running) {
+        try {
+          process.kill(p.pid, 'SIGTERM');
+        } catch {}
+      }
     }
-  }
-  const deadline = Date.now() + 10_000;
-  for (const p of procs) {
-    while (p.running && alive(p.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (p.running && alive(p.pid)) {
-      try {
-        process.kill(p.pid, 'SIGKILL');
-      } catch {}
+    const deadline = Date.now() + 10_000;
+    for (const p of group) {
+      while (p.running && alive(p.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (p.running && alive(p.pid)) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {}
+      }
+      rmSync(pidFile(dir, p.name), { force: true });
     }
-    rmSync(pidFile(dir, p.name), { force: true });
   }
   console.log(procs.length ? `demo: down (${procs.map((p) => p.name).join(', ')})` : 'demo: not running');
 }

@@ -25,7 +25,7 @@ export function finishApp(app: Express, service: string): void {
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     const status =
       err instanceof HttpError ? err.status : typeof err?.status === 'number' && err.status < 500 ? err.status : 500;
-    if (status >= 500) console.error(`${service}: ${err?.stack ?? err}`);
+    if (status >= 500 && !(err instanceof HttpError)) console.error(`${service}: ${err?.stack ?? err}`);
     if (!res.headersSent) res.status(status).json({ error: status >= 500 ? 'internal error' : String(err.message) });
   };
   app.use(onError);

@@ -70,7 +70,6 @@ export interface MixOptions {
 export function buildMix(o: MixOptions): Scenario[] {
   const materials = Object.keys(MATERIALS);
   const machines = Object.keys(MACHINES);
-  const ordersByUser = new Map<string, Recent<number>>();
   const tokens = new Map<string, string>();
 
   // A skewed user population: a few heavy users, a long tail.
@@ -89,14 +88,10 @@ export function buildMix(o: MixOptions): Scenario[] {
     }
     return { 'x-user-id': u };
   };
+  const recentOrders = new Recent<[string, number]>(500);
   const remember = (u: string) => (status: number, body: unknown) => {
     if (status !== 202) return;
-    let r = ordersByUser.get(u);
-    if (!r) {
-      r = new Recent<number>(20);
-      ordersByUser.set(u, r);
-    }
-    r.push((body as { id: number }).id);
+    recentOrders.push([u, (body as { id: number }).id]);
   };
   const orderBody = () => {
     const poisoned = o.poison();
@@ -109,7 +104,12 @@ export function buildMix(o: MixOptions): Scenario[] {
       operations: Array.from({ length: int(1, 6) }, () => ({ machine: pick(machines), minutes: int(1, 90) })),
     };
   };
-  const mesOrderOf = (u: string) => ordersByUser.get(u)?.pick();
+  /** A user and one of their orders (most of the time), or a stranger's id (404). */
+  const someOrder = (): [string, number] => {
+    const known = recentOrders.pick();
+    if (known && !chance(0.05)) return known;
+    return [user(), int(10_000_000, 20_000_000)];
+  };
 
   const mes: Scenario[] = [
     {
@@ -155,8 +155,7 @@ export function buildMix(o: MixOptions): Scenario[] {
       service: 'mes-api',
       weight: 20,
       next: () => {
-        const u = user();
-        const id = chance(0.05) ? int(10_000_000, 20_000_000) : (mesOrderOf(u) ?? int(1, 1000));
+        const [u, id] = someOrder();
         return {
           service: 'mes-api',
           route: '/api/orders/:id',
@@ -170,8 +169,7 @@ export function buildMix(o: MixOptions): Scenario[] {
       service: 'mes-api',
       weight: 6,
       next: () => {
-        const u = user();
-        const id = mesOrderOf(u) ?? int(1, 1000);
+        const [u, id] = someOrder();
         return {
           service: 'mes-api',
           route: '/api/orders/:id/report',

@@ -1,0 +1,259 @@
+// The company in miniature, end to end: its own instances of the MES API, Shop API, CRM API and MES worker (started
+// with otel-bootstrap, in a service.namespace of their own), a fixed load run, then the collector -> Prometheus /
+// InfluxDB. Checks: the HTTP counts equal the load generator's own counts exactly; every row of the seed's table has
+// a value in Prometheus and in InfluxDB; each fault switch moves its signal while the others stay calm.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type Faults, noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
+import type { CountRow } from '../packages/demo/src/loadgen/counter.ts';
+import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
+import { SEED_ROWS } from '../packages/demo/src/signals/table.ts';
+import { readSignals } from '../packages/demo/src/signals/view.ts';
+import {
+  bootstrapRequire,
+  type CompanyOptions,
+  demoDown,
+  demoStatus,
+  type RunningService,
+  startCompany,
+  stopCompany,
+  waitExit,
+} from '../packages/demo/src/supervisor.ts';
+import { endpoints, influxQuery, promQuery, waitFor } from './support.ts';
+
+const RUN = `e2e-${Date.now().toString(36)}`;
+const NS = `foursignals-${RUN}`;
+const dir = mkdtempSync(join(tmpdir(), 'foursignals-demo-e2e-'));
+const faultsFile = join(dir, 'faults.json');
+let company: RunningService[] = [];
+let targets: Record<'mes-api' | 'shop-api' | 'crm-api', string>;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+function setFaults(f: Partial<Faults>): void {
+  writeFaults(faultsFile, { ...noFaults(), ...f });
+}
+
+before(async () => {
+  assert.ok(bootstrapRequire(), 'packages/otel-bootstrap must be built (npm run build) for the company to report');
+  // A background demo (npm run demo -- up) shares the queue and the databases and would blur the fault checks.
+  if (demoStatus(endpoints).some((p) => p.running)) {
+    console.log('# stopping the background demo (npm run demo -- up) for this test');
+    await demoDown(endpoints);
+  }
+  setFaults({});
+  const ports = { 'mes-api': await freePort(), 'shop-api': await freePort(), 'crm-api': await freePort() };
+  const opts: CompanyOptions = { endpoints, ports, namespace: NS, exportIntervalMs: 2000, faultsFile, logDir: dir };
+  company = await startCompany(opts);
+  targets = {
+    'mes-api': `http://127.0.0.1:${ports['mes-api']}`,
+    'shop-api': `http://127.0.0.1:${ports['shop-api']}`,
+    'crm-api': `http://127.0.0.1:${ports['crm-api']}`,
+  };
+});
+
+after(async () => {
+  setFaults({});
+  stopCompany(company);
+  await waitExit(company);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Prometheus' count per service/route/method/status for this run (health checks are the harness's own). */
+async function promCounts(): Promise<Map<string, number>> {
+  const rows = await promQuery(
+    `sum by (service_name, http_route, http_request_method, http_response_status_code) (http_server_request_duration_seconds_count{service_namespace="${NS}", http_route!="/api/health"})`,
+  );
+  const out = new Map<string, number>();
+  for (const r of rows) {
+    const m = r.metric;
+    out.set(`${m.service_name} ${m.http_request_method} ${m.http_route ?? ''} ${m.http_response_status_code}`, r.value);
+  }
+  return out;
+}
+
+function loadCounts(rows: CountRow[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of rows) out.set(`${r.service} ${r.method} ${r.route} ${r.status}`, r.count);
+  return out;
+}
+
+const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
+
+test('HTTP counts in Prometheus equal the load generator’s own count per service, route, method and status', async () => {
+  const result = await runLoad({
+    targets,
+    rate: 30,
+    durationSec: 30,
+    burstEverySec: 10,
+    burstSec: 2,
+    faultsFile,
+    runId: RUN,
+  });
+  assert.ok(result.sent > 500, `sent ${result.sent}`);
+  const want = loadCounts(result.counts);
+  assert.ok(!result.counts.some((r) => r.status === 'error'), 'every request got an answer');
+  for (const svc of ['mes-api', 'shop-api', 'crm-api']) {
+    const statuses = new Set(result.counts.filter((r) => r.service === svc).map((r) => r.status[0]));
+    assert.ok(statuses.has('2') && statuses.has('4'), `${svc}: a mix of 2xx and 4xx (${[...statuses]})`);
+  }
+  // Wait for the last export (2 s interval) and the collector's flush; then the counts must be equal, exactly.
+  const got = await waitFor(
+    'Prometheus to hold every request of the run',
+    promCounts,
+    (m) => JSON.stringify(sorted(m)) === JSON.stringify(sorted(want)),
+    60_000,
+  ).catch(async () => promCounts());
+  assert.deepEqual(sorted(got), sorted(want));
+});
+
+test('every row of the seed’s table has a value in Prometheus and in InfluxDB', async () => {
+  // some rows need traffic in the last minute and dead letters in the last 5: keep a light load on and poison a few
+  const ac = new AbortController();
+  setFaults({ poison: true });
+  const load = runLoad({
+    targets,
+    rate: 20,
+    durationSec: 0,
+    burstEverySec: 0,
+    faultsFile,
+    signal: ac.signal,
+    runId: `${RUN}b`,
+  });
+  try {
+    const values = await waitFor(
+      'every signal of the seed’s table in Prometheus',
+      () => readSignals(endpoints.prometheus_url, SEED_ROWS),
+      (vs) => vs.every((v) => !v.missing),
+      90_000,
+    ).catch(() => readSignals(endpoints.prometheus_url, SEED_ROWS));
+    const missing = values.filter((v) => v.missing).map((v) => `${v.id} ${v.error ?? ''}`.trim());
+    assert.deepEqual(missing, [], 'rows missing in Prometheus');
+    const missingInflux: string[] = [];
+    for (const row of SEED_ROWS) {
+      const where = row.influx.where ? `${row.influx.where} AND ` : '';
+      const series = await influxQuery(
+        `SELECT count(*) FROM "${row.influx.measurement}" WHERE ${where}time > now() - 15m`,
+      ).catch(() => []);
+      if (series.length === 0) missingInflux.push(`${row.id} (${row.influx.measurement})`);
+    }
+    assert.deepEqual(missingInflux, [], 'rows missing in InfluxDB');
+  } finally {
+    setFaults({});
+    ac.abort();
+    await load;
+  }
+});
+
+/** The signals the faults move, read from Prometheus (raw counters and gauges, not rates). */
+async function faultSignals() {
+  const one = async (q: string) => (await promQuery(q)).reduce((s, r) => s + r.value, 0);
+  const q = 'messaging_destination_name="mes.cost-calculation"';
+  return {
+    rejected: await one(`sum(rabbitmq_messages_dead_lettered_total{${q}, rabbitmq_dead_letter_reason="rejected"})`),
+    inFlight: await one(`sum(rabbitmq_queue_messages{${q}})`),
+    consumers: await one(`sum(rabbitmq_queue_consumers{${q}})`),
+    idleInTx: await one(
+      'sum(postgresql_connections{db_namespace="shop", postgresql_connection_state="idle_in_transaction"})',
+    ),
+    shopStatements: await one('sum(postgresql_statements_total{db_namespace="shop"})'),
+    shopTime: await one('sum(postgresql_statement_time_seconds_total{db_namespace="shop"})'),
+    s3Errors: await one(
+      `sum(s3_client_request_duration_seconds_count{service_namespace="${NS}", http_response_status_code=~"4..|5.."})`,
+    ),
+  };
+}
+
+test('each fault switch moves its signal and the others stay calm', async () => {
+  const ac = new AbortController();
+  const load = runLoad({
+    targets,
+    rate: 25,
+    durationSec: 0,
+    burstEverySec: 0,
+    faultsFile,
+    signal: ac.signal,
+    runId: `${RUN}c`,
+  });
+  const within = 90_000;
+  try {
+    // poison: orders the worker rejects -> dead letters, reason rejected
+    let base = await faultSignals();
+    setFaults({ poison: true });
+    let s = await waitFor(
+      'rejected dead letters to climb',
+      faultSignals,
+      (x) => x.rejected >= base.rejected + 3,
+      within,
+    );
+    assert.ok(s.idleInTx < 5 && s.consumers >= 1, `others calm during poison: ${JSON.stringify(s)}`);
+    setFaults({});
+
+    // worker-stop: no consumer, the backlog grows
+    base = await faultSignals();
+    setFaults({ workerStop: true });
+    s = await waitFor(
+      'the backlog to grow with no consumer',
+      faultSignals,
+      (x) => x.consumers === 0 && x.inFlight >= 20,
+      within,
+    );
+    assert.ok(s.idleInTx < 5, `others calm during worker-stop: ${JSON.stringify(s)}`);
+    setFaults({});
+    await waitFor('the backlog to drain', faultSignals, (x) => x.consumers >= 1 && x.inFlight < 20, within);
+
+    // connection-leak: idle-in-transaction connections on the Shop DB climb, and go when it stops
+    base = await faultSignals();
+    setFaults({ connectionLeak: true });
+    s = await waitFor('leaked connections to climb', faultSignals, (x) => x.idleInTx >= 20, within);
+    assert.ok(s.consumers >= 1 && s.inFlight < 50, `others calm during connection-leak: ${JSON.stringify(s)}`);
+    setFaults({});
+    await waitFor('leaked connections to close', faultSignals, (x) => x.idleInTx < 5, within);
+
+    // slow-queries: the Shop DB's mean statement duration over the window rises well above the window before
+    const t0 = await faultSignals();
+    await new Promise((r) => setTimeout(r, 20_000));
+    const t1 = await waitFor(
+      'a fresh PostgreSQL scrape',
+      faultSignals,
+      (x) => x.shopStatements > t0.shopStatements,
+      within,
+    );
+    const normalMean = (t1.shopTime - t0.shopTime) / Math.max(1, t1.shopStatements - t0.shopStatements);
+    setFaults({ slowQueries: true });
+    s = await waitFor(
+      'the mean statement duration to rise',
+      faultSignals,
+      (x) =>
+        x.shopStatements > t1.shopStatements + 20 &&
+        (x.shopTime - t1.shopTime) / (x.shopStatements - t1.shopStatements) > Math.max(5 * normalMean, 0.005),
+      within,
+    );
+    assert.ok(s.idleInTx < 5 && s.consumers >= 1, `others calm during slow-queries: ${JSON.stringify(s)}`);
+    setFaults({});
+
+    // s3-errors: the apps' S3 calls fail with 403 / 404
+    base = await faultSignals();
+    setFaults({ s3Errors: true });
+    s = await waitFor('S3 errors to climb', faultSignals, (x) => x.s3Errors >= base.s3Errors + 5, within);
+    assert.ok(s.idleInTx < 5 && s.consumers >= 1, `others calm during s3-errors: ${JSON.stringify(s)}`);
+    assert.equal(s.rejected, base.rejected, 'no dead letters during s3-errors');
+  } finally {
+    setFaults({});
+    ac.abort();
+    await load;
+  }
+});
