@@ -2,20 +2,20 @@
 //
 // - Daily storage metrics (BucketSizeBytes by StorageType, NumberOfObjects) are read with a one-day period over the
 //   last few days (CloudWatch publishes them once a day, up to ~48 h late) and the newest datapoint is kept; they
-//   are re-read every `storageRefreshSeconds`.
+//   are re-read every `storage_refresh`.
 // - 1-minute request metrics are read over a window [watermark, end) where end = now - delay aligned down to the
 //   period. Every datapoint of the window is added to a cumulative counter exactly once, and the watermark moves to
 //   `end` only when every call of the window succeeded: a failed scrape is retried as a whole on the next one
 //   (no gaps), datapoints outside the window are ignored (no duplicates), and a series appears only once
 //   CloudWatch has returned a datapoint for it (no invented zeros).
-// - Queries are batched: one call per `maxQueriesPerCall` (500) queries per window, plus NextToken pages.
+// - Queries are batched: one call per `max_queries_per_call` (500) queries per window, plus NextToken pages.
 import {
   type CloudWatchClient,
   GetMetricDataCommand,
   type GetMetricDataCommandOutput,
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
-import type { Observation, ScrapeContext } from '@foursignals/receiver-core';
+import { type Observation, parseDuration, type ScrapeContext } from '@foursignals/receiver-core';
 import type { CloudWatchOptions } from './config.ts';
 import {
   ATTR_BUCKET,
@@ -98,15 +98,15 @@ interface Resolved {
 
 function resolve(o: CloudWatchOptions = {}): Resolved {
   return {
-    filterId: o.requestMetricsFilterId === undefined ? 'EntireBucket' : o.requestMetricsFilterId,
-    periodS: o.requestPeriodSeconds ?? 60,
-    delayMs: (o.delaySeconds ?? 300) * 1000,
-    backfillMs: (o.backfillSeconds ?? 0) * 1000,
-    maxCatchUpMs: (o.maxCatchUpSeconds ?? 86_400) * 1000,
-    storageRefreshMs: (o.storageRefreshSeconds ?? 3600) * 1000,
-    storageTypes: o.storageTypes ?? DEFAULT_STORAGE_TYPES,
-    latencyStatistics: o.latencyStatistics ?? ['Average', 'p99'],
-    maxQueriesPerCall: Math.min(o.maxQueriesPerCall ?? 500, 500),
+    filterId: o.request_metrics_filter_id === undefined ? 'EntireBucket' : o.request_metrics_filter_id,
+    periodS: Math.max(1, Math.ceil(parseDuration(o.request_period ?? '1m') / 60_000)) * 60,
+    delayMs: parseDuration(o.delay ?? '5m'),
+    backfillMs: parseDuration(o.backfill ?? '0s'),
+    maxCatchUpMs: parseDuration(o.max_catch_up ?? '24h'),
+    storageRefreshMs: parseDuration(o.storage_refresh ?? '1h'),
+    storageTypes: o.storage_types ?? DEFAULT_STORAGE_TYPES,
+    latencyStatistics: o.latency_statistics ?? ['Average', 'p99'],
+    maxQueriesPerCall: Math.min(o.max_queries_per_call ?? 500, 500),
   };
 }
 
@@ -180,7 +180,7 @@ export class CloudWatchSource {
     if (end - start > this.#o.maxCatchUpMs) {
       const skippedTo = end - Math.floor(this.#o.maxCatchUpMs / periodMs) * periodMs;
       ctx.warn(
-        `CloudWatch request metrics: ${(skippedTo - start) / 1000} s of periods are older than maxCatchUpSeconds ` +
+        `CloudWatch request metrics: ${(skippedTo - start) / 1000} s of periods are older than max_catch_up ` +
           'and are skipped',
       );
       start = skippedTo;
@@ -298,7 +298,7 @@ export class CloudWatchSource {
     };
   }
 
-  /** Runs the queries in batches of maxQueriesPerCall, following NextToken; returns the points per query. */
+  /** Runs the queries in batches of max_queries_per_call, following NextToken; returns the points per query. */
   async #getMetricData(queries: Query[], start: number, end: number, ctx: ScrapeContext): Promise<Point[][]> {
     const points: Point[][] = queries.map(() => []);
     for (let offset = 0; offset < queries.length; offset += this.#o.maxQueriesPerCall) {

@@ -1,20 +1,24 @@
-import type { ConfigSchema } from '@foursignals/receiver-core';
-
-/** Static credentials. Without them the standard AWS chain is used (environment, shared config, SSO, IMDS, ...). */
-export interface S3Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+import { type ConfigSchema, DURATION_PATTERN } from '@foursignals/receiver-core';
 
 /** Listing mode: size and object count by listing every object (any S3-compatible store). */
 export interface ListingOptions {
   /** Buckets listed at the same time. @default 4 */
   concurrency?: number;
-  /** Time a scrape may spend listing, in seconds; an unfinished bucket resumes on the next scrape. @default 20 */
-  timeBudgetSeconds?: number;
-  /** Keys per ListObjectsV2 page (S3 caps it at 1000). @default 1000 */
-  pageSize?: number;
+  /**
+   * Time a scrape may spend listing; a bucket not finished in it resumes on the next scrape. Keep it below the
+   * instance's `timeout`. @default "5s"
+   */
+  time_budget?: string;
+  /** Keys per ListObjectsV2 call (S3 caps it at 1000). @default 1000 */
+  page_size?: number;
+}
+
+/** Listing mode: the store's own Prometheus metrics, for requests, errors and latency. */
+export interface ServerMetricsOptions {
+  /** The store's Prometheus endpoint, e.g. http://127.0.0.1:29337/metrics. */
+  url: string;
+  /** Which metric names to read. @default "seaweedfs" */
+  format?: 'seaweedfs';
 }
 
 /** AWS mode: CloudWatch's AWS/S3 metrics through GetMetricData. */
@@ -22,25 +26,26 @@ export interface CloudWatchOptions {
   /** CloudWatch endpoint override (tests, VPC endpoints). @default the SDK's regional endpoint */
   endpoint?: string;
   /** FilterId of the buckets' request-metrics configuration; `null` turns request metrics off. @default "EntireBucket" */
-  requestMetricsFilterId?: string | null;
-  /** Period of the request metrics in seconds (a multiple of 60). @default 60 */
-  requestPeriodSeconds?: number;
-  /** How long to wait before a period's request metrics are final in CloudWatch, in seconds. @default 300 */
-  delaySeconds?: number;
-  /** How far back the first scrape after start looks for request metrics, in seconds (0 = only from now on). @default 0 */
-  backfillSeconds?: number;
-  /** Longest window one scrape catches up after an outage, in seconds (older periods are skipped with a warning). @default 86400 */
-  maxCatchUpSeconds?: number;
-  /** How often the daily storage metrics are re-read, in seconds. @default 3600 */
-  storageRefreshSeconds?: number;
-  /** CloudWatch storage types read for s3.bucket.size. @default STORAGE_TYPES (the common ones) */
-  storageTypes?: string[];
+  request_metrics_filter_id?: string | null;
+  /** Period of the request metrics, rounded up to whole minutes. @default "1m" */
+  request_period?: string;
+  /** How long until a period's request metrics are final in CloudWatch; periods newer than this wait. @default "5m" */
+  delay?: string;
+  /** How far back the first scrape after start reads request metrics ("0s": count from now on). @default "0s" */
+  backfill?: string;
+  /** Longest window one scrape catches up after an outage; older periods are skipped with a warning. @default "24h" */
+  max_catch_up?: string;
+  /** How often the daily storage metrics are re-read. @default "1h" */
+  storage_refresh?: string;
+  /** CloudWatch StorageType values read for s3.bucket.size. @default the 7 common ones (see STORAGE_TYPES) */
+  storage_types?: string[];
   /** Statistics of FirstByteLatency and TotalRequestLatency. @default ["Average", "p99"] */
-  latencyStatistics?: string[];
+  latency_statistics?: string[];
   /** Queries per GetMetricData call (CloudWatch allows at most 500). @default 500 */
-  maxQueriesPerCall?: number;
+  max_queries_per_call?: number;
 }
 
+/** The config block of one `s3/<name>` instance in receivers.yaml. */
 export interface S3ReceiverConfig {
   /** `aws`: CloudWatch storage and request metrics. `listing`: list the buckets of any S3-compatible store. */
   mode: 'aws' | 'listing';
@@ -50,75 +55,70 @@ export interface S3ReceiverConfig {
   region?: string;
   /** S3 endpoint (listing mode, and bucket discovery in AWS mode), e.g. http://127.0.0.1:29333. @default AWS */
   endpoint?: string;
-  /** Path-style bucket addressing (needed by most S3-compatible stores). @default true when `endpoint` is set */
-  forcePathStyle?: boolean;
-  credentials?: S3Credentials;
+  /** Path-style bucket addressing (most S3-compatible stores need it). @default true when `endpoint` is set */
+  force_path_style?: boolean;
+  /** Static credentials; without them the standard AWS chain is used (environment, shared config, SSO, IMDS). */
+  access_key_id?: string;
+  /** Write `${env:S3_SECRET_ACCESS_KEY}`. Never printed. */
+  secret_access_key?: string;
+  session_token?: string;
   listing?: ListingOptions;
-  /** Listing mode: the store's own Prometheus metrics for requests, errors and latency (SeaweedFS format). */
-  serverMetrics?: ServerMetricsOptions;
+  server_metrics?: ServerMetricsOptions;
   cloudwatch?: CloudWatchOptions;
 }
 
-export interface ServerMetricsOptions {
-  /** The store's Prometheus endpoint, e.g. http://127.0.0.1:29337/metrics. */
-  url: string;
-  /** Which names to read. @default "seaweedfs" */
-  format?: 'seaweedfs';
-}
+const duration = { type: 'string', pattern: DURATION_PATTERN, 'x-error': 'expected a duration like 30s, 5m or 1h' };
+const url = { type: 'string', pattern: '^https?://', 'x-error': 'expected a URL like http://127.0.0.1:29333' };
+const stringList = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true };
 
-const positive = { type: 'number', exclusiveMinimum: 0 } as const;
-const nonNegative = { type: 'number', minimum: 0 } as const;
-
-export const configSchema: ConfigSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
+export const CONFIG_SCHEMA: ConfigSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['mode'],
+  dependentRequired: { access_key_id: ['secret_access_key'], secret_access_key: ['access_key_id'] },
   properties: {
-    mode: { enum: ['aws', 'listing'] },
-    buckets: { type: 'array', items: { type: 'string', minLength: 3, maxLength: 63 }, uniqueItems: true },
-    region: { type: 'string', minLength: 1 },
-    endpoint: { type: 'string', pattern: '^https?://' },
-    forcePathStyle: { type: 'boolean' },
-    credentials: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['accessKeyId', 'secretAccessKey'],
-      properties: {
-        accessKeyId: { type: 'string', minLength: 1 },
-        secretAccessKey: { type: 'string', minLength: 1 },
-        sessionToken: { type: 'string' },
-      },
+    mode: { enum: ['aws', 'listing'], 'x-error': 'expected aws or listing' },
+    buckets: {
+      type: 'array',
+      items: { type: 'string', minLength: 3, maxLength: 63 },
+      uniqueItems: true,
+      'x-error': 'expected a list of bucket names',
     },
+    region: { type: 'string', minLength: 1 },
+    endpoint: url,
+    force_path_style: { type: 'boolean' },
+    access_key_id: { type: 'string', minLength: 1 },
+    secret_access_key: { type: 'string', minLength: 1 },
+    session_token: { type: 'string' },
     listing: {
       type: 'object',
       additionalProperties: false,
       properties: {
         concurrency: { type: 'integer', minimum: 1, maximum: 64 },
-        timeBudgetSeconds: positive,
-        pageSize: { type: 'integer', minimum: 1, maximum: 1000 },
+        time_budget: duration,
+        page_size: { type: 'integer', minimum: 1, maximum: 1000 },
       },
     },
-    serverMetrics: {
+    server_metrics: {
       type: 'object',
       additionalProperties: false,
       required: ['url'],
-      properties: { url: { type: 'string', pattern: '^https?://' }, format: { enum: ['seaweedfs'] } },
+      properties: { url, format: { enum: ['seaweedfs'] } },
     },
     cloudwatch: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        endpoint: { type: 'string', pattern: '^https?://' },
-        requestMetricsFilterId: { type: ['string', 'null'] },
-        requestPeriodSeconds: { type: 'integer', minimum: 60, multipleOf: 60 },
-        delaySeconds: nonNegative,
-        backfillSeconds: nonNegative,
-        maxCatchUpSeconds: positive,
-        storageRefreshSeconds: nonNegative,
-        storageTypes: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true },
-        latencyStatistics: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
-        maxQueriesPerCall: { type: 'integer', minimum: 1, maximum: 500 },
+        endpoint: url,
+        request_metrics_filter_id: { type: ['string', 'null'] },
+        request_period: duration,
+        delay: duration,
+        backfill: duration,
+        max_catch_up: duration,
+        storage_refresh: duration,
+        storage_types: stringList,
+        latency_statistics: stringList,
+        max_queries_per_call: { type: 'integer', minimum: 1, maximum: 500 },
       },
     },
   },

@@ -1,7 +1,6 @@
 export type {
   CloudWatchOptions,
   ListingOptions,
-  S3Credentials,
   S3ReceiverConfig,
   ServerMetricsOptions,
 } from './config.ts';

@@ -1,9 +1,9 @@
 // Listing mode: bucket size and object count by listing every object with ListObjectsV2, for any S3-compatible
-// store. Buckets are listed `concurrency` at a time; a scrape spends at most `timeBudgetSeconds` listing. A bucket
+// store. Buckets are listed `concurrency` at a time; a scrape spends at most `time_budget` listing. A bucket
 // not finished in budget keeps its continuation token and resumes on the next scrape, and reports
 // s3.bucket.listing.truncated = 1 meanwhile: size and object count always come from a complete listing pass.
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import type { Observation, ScrapeContext } from '@foursignals/receiver-core';
+import { type Observation, parseDuration, type ScrapeContext } from '@foursignals/receiver-core';
 import { errorText } from './cloudwatch.ts';
 import type { ListingOptions } from './config.ts';
 import { ATTR_BUCKET, ATTR_STORAGE_CLASS, METRICS } from './metrics.ts';
@@ -38,8 +38,8 @@ export class ListingSource {
   constructor(client: S3Client, options: ListingOptions = {}) {
     this.#client = client;
     this.#concurrency = options.concurrency ?? 4;
-    this.#budgetMs = (options.timeBudgetSeconds ?? 20) * 1000;
-    this.#pageSize = options.pageSize ?? 1000;
+    this.#budgetMs = parseDuration(options.time_budget ?? '5s');
+    this.#pageSize = options.page_size ?? 1000;
   }
 
   async scrape(buckets: readonly string[], ctx: ScrapeContext): Promise<Observation[]> {

@@ -20,7 +20,7 @@ const mock = new CloudWatchMock();
 let client: CloudWatchClient;
 
 function source(clock: { now: number }, options: CloudWatchOptions = {}): CloudWatchSource {
-  return new CloudWatchSource(client, { delaySeconds: 300, ...options }, () => clock.now);
+  return new CloudWatchSource(client, { delay: '5m', ...options }, () => clock.now);
 }
 
 function requestDims(bucket: string): Dimension[] {
@@ -73,7 +73,7 @@ describe('AWS mode batching', () => {
   test('50 buckets: ceil(queries / 500) GetMetricData calls per window, each within the 500-query limit', async () => {
     const buckets = Array.from({ length: 50 }, (_, i) => `bucket-${String(i).padStart(2, '0')}`);
     const clock = { now: T0 };
-    const cw = source(clock, { backfillSeconds: 600 });
+    const cw = source(clock, { backfill: '10m' });
     await cw.scrape(buckets, context());
     // Storage: 50 x (7 storage types + NumberOfObjects) = 400 -> 1 call; requests: 50 x (8 + 2 + 2 x 2) = 700 -> 2.
     const storageCalls = mock.calls.filter((c) => c.queries[0]?.period === 86_400);
@@ -101,7 +101,7 @@ describe('AWS mode batching', () => {
 
   test('a smaller batch size still covers every query exactly once', async () => {
     const clock = { now: T0 };
-    const cw = source(clock, { maxQueriesPerCall: 7, requestMetricsFilterId: null });
+    const cw = source(clock, { max_queries_per_call: 7, request_metrics_filter_id: null });
     await cw.scrape(['a-bucket', 'b-bucket'], context()); // 2 x 8 storage queries = 16 -> 3 calls
     assert.deepEqual(
       mock.calls.map((c) => c.queries.length),
@@ -142,7 +142,7 @@ describe('AWS mode periods', () => {
       stat: 'Average',
       points: [[today - DAY, 12]],
     });
-    const cw = source({ now: T0 }, { requestMetricsFilterId: null });
+    const cw = source({ now: T0 }, { request_metrics_filter_id: null });
     const obs = await cw.scrape(['mes-reports', 'empty-bucket'], context());
     const call = mock.calls[0]!;
     assert.equal(call.startTime, today - 3 * DAY);
@@ -206,7 +206,7 @@ describe('AWS mode periods', () => {
     const value = (t: number) => 10 + ((t / MINUTE) % 5);
     putMinutes('shop-images', 'AllRequests', 'Sum', M0 - 60 * MINUTE, M0 + 60 * MINUTE, value);
     const clock = { now: T0 };
-    const cw = source(clock, { backfillSeconds: 300, maxQueriesPerCall: 5 }); // 14 request queries -> 3 calls
+    const cw = source(clock, { backfill: '5m', max_queries_per_call: 5 }); // 14 request queries -> 3 calls
     const origin = Math.floor((T0 - 5 * MINUTE) / MINUTE) * MINUTE - 5 * MINUTE;
     await cw.scrape(['shop-images'], context());
 
@@ -230,9 +230,9 @@ describe('AWS mode periods', () => {
     mock.maxDatapointsPerCall = 7;
     const clock = { now: T0 };
     const cw = source(clock, {
-      backfillSeconds: 1800,
-      requestMetricsFilterId: 'EntireBucket',
-      storageRefreshSeconds: 1e9,
+      backfill: '30m',
+      request_metrics_filter_id: 'EntireBucket',
+      storage_refresh: '1000h',
     });
     const obs = await cw.scrape(['mes-reports'], context());
     const end = Math.floor((T0 - 5 * MINUTE) / MINUTE) * MINUTE;
@@ -249,8 +249,9 @@ describe('AWS mode through the receiver factory', () => {
     const receiver = s3ReceiverFactory.create('s3/aws', {
       mode: 'aws',
       buckets: ['mes-reports'],
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-      cloudwatch: { endpoint: mock.url, requestMetricsFilterId: null },
+      access_key_id: 'AKIDEXAMPLE',
+      secret_access_key: 'secret',
+      cloudwatch: { endpoint: mock.url, request_metrics_filter_id: null },
     });
     const today = Math.floor(Date.now() / DAY) * DAY;
     mock.put({

@@ -35,7 +35,8 @@ function listingReceiver(overrides: Record<string, unknown> = {}, endpoint = s.e
     mode: 'listing',
     endpoint,
     region: s.region,
-    credentials: s.credentials,
+    access_key_id: s.credentials.accessKeyId,
+    secret_access_key: s.credentials.secretAccessKey,
     buckets: [full, empty],
     ...overrides,
   });
@@ -43,7 +44,7 @@ function listingReceiver(overrides: Record<string, unknown> = {}, endpoint = s.e
 
 describe('listing mode', () => {
   test('K objects of known sizes: size and object count exact, across pages and buckets', async () => {
-    const receiver = listingReceiver({ listing: { pageSize: 50, concurrency: 2 } });
+    const receiver = listingReceiver({ listing: { page_size: 50, concurrency: 2 } });
     try {
       const obs = await receiver.scrape(context());
       assert.equal(pointValue(obs, METRICS.bucketObjects.name, { 'aws.s3.bucket': full }), K);
@@ -68,7 +69,7 @@ describe('listing mode', () => {
   });
 
   test('bucket discovery with ListBuckets finds the test buckets', async () => {
-    const receiver = listingReceiver({ buckets: undefined, listing: { pageSize: 1000 } });
+    const receiver = listingReceiver({ buckets: undefined, listing: { page_size: 1000 } });
     try {
       const obs = await receiver.scrape(context());
       assert.equal(pointValue(obs, METRICS.bucketObjects.name, { 'aws.s3.bucket': full }), K);
@@ -80,7 +81,7 @@ describe('listing mode', () => {
 
   test('over the time budget: truncated = 1, no partial numbers, resumes and completes exactly', async () => {
     // A budget that is always spent: every scrape lists exactly one page per bucket.
-    const receiver = listingReceiver({ buckets: [full], listing: { pageSize: 40, timeBudgetSeconds: 0.000001 } });
+    const receiver = listingReceiver({ buckets: [full], listing: { page_size: 40, time_budget: '0ms' } });
     try {
       const pages = Math.ceil(K / 40);
       for (let i = 1; i < pages; i++) {
@@ -120,7 +121,10 @@ class Relay {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   port = 0;
-  constructor(readonly target: URL) {}
+  readonly target: URL;
+  constructor(target: URL) {
+    this.target = target;
+  }
   async open(port = 0): Promise<void> {
     this.#server = createServer((client) => {
       const upstream = connect(Number(this.target.port), this.target.hostname);
