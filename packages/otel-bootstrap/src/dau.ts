@@ -21,6 +21,14 @@ const DAY_MS = 86_400_000;
 const WINDOWS = { day: 1, week: 7, month: 30 } as const;
 export type Window = keyof typeof WINDOWS;
 const SEEN_MAX = 10_000;
+/** Up to this many distinct users a day are kept as exact 64-bit hashes (like HLL++'s sparse mode). */
+const EXACT_MAX = 4096;
+
+interface Day {
+  /** Exact set of hashes (hex) while small; undefined once it outgrew EXACT_MAX. */
+  exact: Set<string> | undefined;
+  hll: HyperLogLog;
+}
 const REDIS_BATCH = 500;
 const REDIS_TTL_SECONDS = 40 * 86_400;
 
@@ -62,7 +70,7 @@ export interface DauOptions {
 export class DailyActiveUsers {
   source: IdentitySource;
   private readonly salt: string;
-  private readonly days = new Map<number, HyperLogLog>();
+  private readonly days = new Map<number, Day>();
   /** Recently seen raw keys (header values / tokens) -> the UTC day they were added: skips re-hashing. */
   private readonly seen = new Map<string, number>();
   private readonly redis: RedisClient | undefined;
@@ -116,13 +124,17 @@ export class DailyActiveUsers {
   /** Adds one identity for a UTC day (exposed for tests and the programmatic API). */
   add(identity: string, day = utcDay()): void {
     const h = createHash('sha256').update(this.salt).update('\n').update(identity).digest();
-    let hll = this.days.get(day);
-    if (hll === undefined) {
-      hll = new HyperLogLog();
-      this.days.set(day, hll);
+    let entry = this.days.get(day);
+    if (entry === undefined) {
+      entry = { exact: new Set(), hll: new HyperLogLog() };
+      this.days.set(day, entry);
       for (const d of this.days.keys()) if (d <= day - WINDOWS.month) this.days.delete(d);
     }
-    hll.add(h.readUInt32BE(0), h.readUInt32BE(4));
+    entry.hll.add(h.readUInt32BE(0), h.readUInt32BE(4));
+    if (entry.exact !== undefined) {
+      entry.exact.add(h.toString('hex', 0, 8));
+      if (entry.exact.size > EXACT_MAX) entry.exact = undefined;
+    }
     if (this.redis !== undefined) {
       let set = this.pending.get(day);
       if (set === undefined) {
@@ -136,12 +148,19 @@ export class DailyActiveUsers {
 
   private localCount(window: Window, today: number): number {
     const n = WINDOWS[window];
-    if (n === 1) return this.days.get(today)?.count() ?? 0;
-    const union = new HyperLogLog();
+    const days: Day[] = [];
     for (let d = today - n + 1; d <= today; d++) {
-      const h = this.days.get(d);
-      if (h) union.merge(h);
+      const e = this.days.get(d);
+      if (e) days.push(e);
     }
+    if (days.every((e) => e.exact !== undefined)) {
+      if (days.length === 1) return days[0]!.exact!.size;
+      const union = new Set<string>();
+      for (const e of days) for (const h of e.exact!) union.add(h);
+      return union.size;
+    }
+    const union = new HyperLogLog();
+    for (const e of days) union.merge(e.hll);
     return union.count();
   }
 

@@ -3,7 +3,7 @@
 // reader's `metricProducers`.
 
 import type { Attributes, DiagLogger, HrTime } from '@opentelemetry/api';
-import { DiagLogLevel, diag, metrics, ValueType } from '@opentelemetry/api';
+import { DiagLogLevel, diag, ValueType } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { MetricData, MetricProducer, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import {
@@ -286,7 +286,7 @@ export async function startSdk(state: State): Promise<SdkHandle> {
   }
   const provider = new MeterProvider({ resource, readers: [reader] });
   // Let the host's own OpenTelemetry API metrics flow through the same pipeline.
-  metrics.setGlobalMeterProvider(provider);
+  state.apiProxy?.setDelegate(provider);
   return {
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { installGlobalMeterProvider, ProxyMeterProvider } from './api-proxy.ts';
 import type { Config } from './config.ts';
 import { readConfig } from './config.ts';
 import type { IdentitySource, UserIdentityHook } from './dau.ts';
@@ -149,6 +150,7 @@ export function start(): State | undefined {
       dau: undefined,
       sdk: undefined,
       final: undefined,
+      apiProxy: undefined,
     };
     (globalThis as { [STATE]?: State })[STATE] = state;
 
@@ -164,6 +166,10 @@ export function start(): State | undefined {
     if (inst.has('amqplib')) patchers['amqpChannel'] = (c) => state.libs.patchAmqpChannel(c);
     installHooks(patchers);
     if (inst.has('runtime')) state.runtime = new RuntimeSampler();
+    if (config.exporter !== 'none') {
+      const proxy = new ProxyMeterProvider(() => void ensureSdk(state));
+      if (installGlobalMeterProvider(proxy)) state.apiProxy = proxy;
+    }
 
     const source = identitySource(config);
     if (source.kind !== 'none') enableDau(state, source);

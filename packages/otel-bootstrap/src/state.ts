@@ -1,3 +1,4 @@
+import type { ProxyMeterProvider } from './api-proxy.ts';
 import type { Config } from './config.ts';
 import type { DailyActiveUsers } from './dau.ts';
 import type { HttpServerMetrics } from './http.ts';
@@ -17,6 +18,8 @@ export interface State {
   dau: DailyActiveUsers | undefined;
   sdk: Promise<SdkHandle | undefined> | undefined;
   final: Promise<void> | undefined;
+  /** Set when our proxy holds the API's global MeterProvider slot. */
+  apiProxy: ProxyMeterProvider | undefined;
 }
 
 export const STATE = Symbol.for('foursignals.otel-bootstrap.state');

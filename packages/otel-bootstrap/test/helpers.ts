@@ -1,0 +1,183 @@
+// Test helpers: spawn a real app with the bootstrap preloaded, drive it with real HTTP requests, read what
+// reached Prometheus through the real collector.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readEndpoints } from '@foursignals/stack';
+
+export const PKG_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO_DIR = join(PKG_DIR, '..', '..');
+export const APPS = join(PKG_DIR, 'test', 'apps');
+
+export type Preload = 'require-dir' | 'require-register' | 'import-register';
+
+export interface App {
+  port: number;
+  proc: ChildProcess;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function uniqueService(name: string): string {
+  return `ob-${name}-${randomBytes(4).toString('hex')}`;
+}
+
+export function endpoints() {
+  return readEndpoints();
+}
+
+/** Env for an app exporting OTLP http/protobuf to the stack's collector every second. */
+export function otlpEnv(service: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    OTEL_SERVICE_NAME: service,
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoints().otlp_http_url,
+    OTEL_METRIC_EXPORT_INTERVAL: '1000',
+    ...extra,
+  };
+}
+
+export function preloadArgs(preload: Preload): string[] {
+  if (preload === 'require-dir') return ['--require', PKG_DIR];
+  if (preload === 'require-register') return ['--require', '@foursignals/otel-bootstrap/register'];
+  return ['--import', '@foursignals/otel-bootstrap/register'];
+}
+
+export async function startApp(
+  app: string,
+  env: Record<string, string>,
+  preload: Preload | 'none' = 'require-dir',
+  node = process.execPath,
+): Promise<App> {
+  const args = [...(preload === 'none' ? [] : preloadArgs(preload)), join(APPS, app)];
+  const clean = { ...process.env };
+  for (const k of Object.keys(clean)) if (k.startsWith('OTEL_') || k.startsWith('FOURSIGNALS_DAU')) delete clean[k];
+  clean['NODE_OPTIONS'] = '';
+  const proc = spawn(node, args, { cwd: REPO_DIR, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => {
+    err += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error(`app ${app} did not start: ${err}`)), 20_000);
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /\{"port":(\d+)\}/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`app ${app} exited with ${code}: ${err}`));
+    });
+  });
+  return {
+    port,
+    proc,
+    stderr: () => err,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const r = await exited;
+      clearTimeout(t);
+      return r;
+    },
+  };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+export interface Res {
+  status: number;
+  error?: string;
+}
+
+export function request(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Res> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+      res.on('error', (e) => resolve({ status: 0, error: e.message }));
+    });
+    req.on('error', (e) => resolve({ status: 0, error: e.message }));
+    req.end();
+  });
+}
+
+/** Runs `n` requests with `concurrency` in flight; returns every result. */
+export async function load(
+  port: number,
+  n: number,
+  concurrency: number,
+  make: (i: number) => [string, string, Record<string, string>?],
+): Promise<Res[]> {
+  const results: Res[] = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const [method, path, headers] = make(i);
+      results[i] = await request(port, method, path, headers);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+export interface Sample {
+  metric: Record<string, string>;
+  value: number;
+}
+
+export async function promQuery(q: string): Promise<Sample[]> {
+  const url = `${endpoints().prometheus_url}/api/v1/query?query=${encodeURIComponent(q)}`;
+  const res = await fetch(url);
+  const body = (await res.json()) as {
+    status: string;
+    data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  if (body.status !== 'success') throw new Error(`query failed: ${q}: ${JSON.stringify(body)}`);
+  return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+}
+
+/** Polls a PromQL query until `ok` accepts the result; returns the last result either way. */
+export async function waitForQuery(q: string, ok: (s: Sample[]) => boolean, timeoutMs = 45_000): Promise<Sample[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Sample[] = [];
+  while (Date.now() < deadline) {
+    last = await promQuery(q);
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return last;
+}
+
+/** `{"GET /api/orders/:id 200": 3, ...}` from a `sum by (method, route, status)` result. */
+export function byKey(samples: Sample[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of samples) {
+    const k = `${s.metric['http_request_method']} ${s.metric['http_route'] ?? ''} ${s.metric['http_response_status_code']}`;
+    out[k] = s.value;
+  }
+  return out;
+}
+
+export function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}

@@ -1,0 +1,124 @@
+// End to end: real apps (plain http, Express 5, Express 4, Fastify 5; CommonJS and ESM; --require and --import)
+// with the bootstrap preloaded export OTLP to the stack's collector; Prometheus must then hold exactly the
+// requests we sent, per method, route template and status.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import {
+  type App,
+  byKey,
+  load,
+  otlpEnv,
+  type Preload,
+  request,
+  sameCounts,
+  startApp,
+  uniqueService,
+  waitForQuery,
+} from './helpers.ts';
+
+const METRIC = 'http_server_request_duration_seconds_count';
+const apps: App[] = [];
+after(async () => {
+  await Promise.all(apps.map((a) => a.stop('SIGKILL')));
+});
+
+type Plan = [method: string, path: string, times: number, expectKey: string][];
+
+async function runPlan(app: App, plan: Plan): Promise<Record<string, number>> {
+  const expected: Record<string, number> = {};
+  for (const [method, path, times, key] of plan) {
+    const res = await load(app.port, times, 4, () => [method, path]);
+    for (const r of res) assert.equal(r.error, undefined, `${method} ${path} failed: ${r.error}`);
+    expected[key] = (expected[key] ?? 0) + times;
+  }
+  return expected;
+}
+
+async function assertInPrometheus(service: string, expected: Record<string, number>): Promise<void> {
+  const q = `sum by (http_request_method, http_route, http_response_status_code) (${METRIC}{service_name="${service}"})`;
+  const got = byKey(await waitForQuery(q, (s) => sameCounts(byKey(s), expected)));
+  assert.deepEqual(got, expected);
+}
+
+const expressPlan: Plan = [
+  ['GET', '/api/orders/1', 7, 'GET /api/orders/:id 200'],
+  ['GET', '/api/orders/2', 5, 'GET /api/orders/:id 200'],
+  ['POST', '/api/orders', 3, 'POST /api/orders 201'],
+  ['GET', '/api/fail', 2, 'GET /api/fail 500'],
+  ['GET', '/api/throw', 2, 'GET /api/throw 500'],
+  ['GET', '/api/users/41/orders/9', 4, 'GET /api/users/:userId/orders/:orderId 200'],
+  ['GET', '/api/users/42/orders/10', 1, 'GET /api/users/:userId/orders/:orderId 200'],
+  ['GET', '/api/users/43/broken', 2, 'GET /api/users/:userId/broken 502'],
+  ['GET', '/admin/teams/5/items/6', 3, 'GET /admin/teams/:teamId/items/:itemId 200'],
+  ['GET', '/auth', 1, 'GET /auth 401'],
+  ['GET', '/no/such/route', 6, 'GET  404'],
+  ['PURGE', '/api/orders/1', 2, '_OTHER  404'],
+];
+
+for (const [label, module, preload] of [
+  ['express 5, --require <dir>', 'express', 'require-dir'],
+  ['express 4, --require <pkg>/register', 'express4', 'require-register'],
+] as [string, string, Preload][]) {
+  describe(label, () => {
+    test('counts per method, route template and status are exact', async () => {
+      const service = uniqueService(module);
+      const app = await startApp('express.cjs', otlpEnv(service, { EXPRESS_MODULE: module }), preload);
+      apps.push(app);
+      const expected = await runPlan(app, expressPlan);
+      await assertInPrometheus(service, expected);
+      assert.doesNotMatch(app.stderr(), /error/i);
+    });
+  });
+}
+
+describe('fastify 5 (ESM, --import)', () => {
+  test('counts per route template, including replies sent from hooks and unmatched routes', async () => {
+    const service = uniqueService('fastify');
+    const app = await startApp('fastify.mjs', otlpEnv(service), 'import-register');
+    apps.push(app);
+    const expected = await runPlan(app, [
+      ['GET', '/api/orders/1', 6, 'GET /api/orders/:id 200'],
+      ['GET', '/api/orders/77', 4, 'GET /api/orders/:id 200'],
+      ['POST', '/api/orders', 2, 'POST /api/orders 201'],
+      ['GET', '/api/fail', 3, 'GET /api/fail 500'],
+      ['GET', '/api/v2/secure/x', 5, 'GET /api/v2/secure/:thing 401'],
+      ['GET', '/nothing/here', 4, 'GET  404'],
+    ]);
+    const ok = await request(app.port, 'GET', '/api/v2/secure/y', { authorization: 'letmein' });
+    assert.equal(ok.status, 200);
+    expected['GET /api/v2/secure/:thing 200'] = 1;
+    await assertInPrometheus(service, expected);
+  });
+});
+
+describe('plain node:http (ESM app via --import, CJS app via --require)', () => {
+  test('counts per method and status, without a route', async () => {
+    const service = uniqueService('http');
+    const app = await startApp('http.cjs', otlpEnv(service), 'require-dir');
+    apps.push(app);
+    const expected = await runPlan(app, [
+      ['GET', '/a', 5, 'GET  200'],
+      ['DELETE', '/b/c', 2, 'DELETE  200'],
+      ['GET', '/missing', 3, 'GET  404'],
+    ]);
+    await assertInPrometheus(service, expected);
+  });
+});
+
+describe('cardinality', () => {
+  test('10,000 random paths add at most a handful of series', async () => {
+    const service = uniqueService('random');
+    const app = await startApp('express.cjs', otlpEnv(service), 'require-dir');
+    apps.push(app);
+    const res = await load(app.port, 10_000, 16, () => ['GET', `/scan/${Math.random().toString(36).slice(2)}`]);
+    assert.equal(res.filter((r) => r.status !== 404).length, 0);
+    await request(app.port, 'GET', '/api/orders/1');
+    const q = `${METRIC}{service_name="${service}"}`;
+    const series = await waitForQuery(q, (s) => s.reduce((a, x) => a + x.value, 0) === 10_001);
+    assert.equal(
+      series.reduce((a, x) => a + x.value, 0),
+      10_001,
+    );
+    assert.ok(series.length <= 3, `expected at most 3 series, got ${series.length}`);
+  });
+});
