@@ -1,20 +1,27 @@
 import { HEALTH_METRICS, type MetricTable, type ReceiverFactory } from '@foursignals/receiver-core';
 
+/** A markdown table with padded columns, as `biome format` writes it (so the formatter leaves it alone). */
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
 function table(metrics: MetricTable): string[] {
-  const lines = [
-    '| metric | instrument | unit | attributes | on by default | description |',
-    '|---|---|---|---|---|---|',
-  ];
-  for (const spec of Object.values(metrics)) {
+  const rows = Object.values(metrics).map((spec) => {
     const attributes = Object.entries(spec.attributes)
       .map(([name, attr]) => (attr.values ? `\`${name}\` (${attr.values.join(', ')})` : `\`${name}\``))
       .join(', ');
-    const description = spec.description.replaceAll('|', '\\|');
-    lines.push(
-      `| \`${spec.name}\` | ${spec.instrument} | \`${spec.unit}\` | ${attributes || '-'} | ${spec.enabled ? 'yes' : 'no'} | ${description} |`,
-    );
-  }
-  return lines;
+    return [
+      `\`${spec.name}\``,
+      spec.instrument,
+      `\`${spec.unit}\``,
+      attributes || '-',
+      spec.enabled ? 'yes' : 'no',
+      spec.description.replaceAll('|', '\\|'),
+    ];
+  });
+  return markdownTable(['metric', 'instrument', 'unit', 'attributes', 'on by default', 'description'], rows);
 }
 
 /** The metric reference (packages/receivers/METRICS.md), derived from the metric tables; a test fails on drift. */
