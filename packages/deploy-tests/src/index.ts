@@ -1,0 +1,12 @@
+export { schemaFileName, writeKubeconformSchemas } from './k8s-schemas.ts';
+export { freePort, type GeneratedCerts, generateCerts } from './net.ts';
+export {
+  cacheRoot,
+  collectorBinary,
+  dockerCompose,
+  kubeconform,
+  kubernetesSchemas,
+  kustomize,
+  REPO,
+  VERSIONS,
+} from './tools.ts';
