@@ -9,7 +9,8 @@ export const HEALTH_METRICS = {
   up: {
     name: 'receiver.up',
     instrument: 'gauge',
-    unit: '1',
+    // An annotation, not `1`: a gauge with unit 1 would become `receiver_up_ratio` in Prometheus.
+    unit: '{status}',
     description: '1 when the last scrape of the instance reached its target, 0 when it failed or timed out.',
     attributes: {
       [ATTR_RECEIVER_NAME]: { description: 'The instance key in receivers.yaml, e.g. `postgresql/shop`.' },

@@ -131,7 +131,8 @@ export const METRICS = {
     enabled: true,
   },
   cacheHitRatio: {
-    name: 'postgresql.cache.hit_ratio',
+    // `ratio` as the last token: Prometheus adds no second `_ratio` suffix (postgresql_cache_hit_ratio).
+    name: 'postgresql.cache.hit.ratio',
     instrument: 'gauge',
     unit: '1',
     description:

@@ -34,6 +34,8 @@ interface Instance {
   duration: number;
   scrapes: number;
   running: Promise<void> | undefined;
+  /** The receiver's own scrape promise while it has not settled (it may outlive its timeout). */
+  inflight: Promise<Observation[]> | undefined;
   timer: NodeJS.Timeout | undefined;
   warned: Map<string, number>;
   unknownMetrics: Set<string>;
@@ -83,6 +85,7 @@ export class ReceiversRuntime {
       duration: 0,
       scrapes: 0,
       running: undefined,
+      inflight: undefined,
       timer: undefined,
       warned: new Map(),
       unknownMetrics: new Set(),
@@ -151,7 +154,6 @@ export class ReceiversRuntime {
   }
 
   #scrapeOnce(instance: Instance): Promise<void> {
-    // A scrape still running (it ignored its abort) is not started again: timeouts never pile up.
     instance.running ??= this.#runScrape(instance).finally(() => {
       instance.running = undefined;
     });
@@ -159,8 +161,19 @@ export class ReceiversRuntime {
   }
 
   async #runScrape(instance: Instance): Promise<void> {
-    const controller = new AbortController();
     const { timeoutMs, name } = instance.config;
+    if (instance.inflight) {
+      // The previous scrape ignored its abort and is still running: never pile scrapes up on a stuck target.
+      this.#warn(
+        instance,
+        `the previous scrape of ${instance.receiver.target} is still running after its timeout; skipped`,
+      );
+      instance.points = [];
+      instance.up = 0;
+      instance.scrapes++;
+      return;
+    }
+    const controller = new AbortController();
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
@@ -170,10 +183,16 @@ export class ReceiversRuntime {
       }, timeoutMs);
     });
     try {
-      const points = await Promise.race([
-        instance.receiver.scrape({ signal: controller.signal, warn: (message) => this.#warn(instance, message) }),
-        timedOut,
-      ]);
+      const scrape = instance.receiver.scrape({
+        signal: controller.signal,
+        warn: (message) => this.#warn(instance, message),
+      });
+      instance.inflight = scrape;
+      const settle = (): void => {
+        if (instance.inflight === scrape) instance.inflight = undefined;
+      };
+      scrape.then(settle, settle);
+      const points = await Promise.race([scrape, timedOut]);
       instance.points = this.#checked(instance, points);
       if (instance.up === 0 && instance.scrapes > 0) this.#logger.info(`${name}: ${instance.receiver.target} is back`);
       instance.up = 1;

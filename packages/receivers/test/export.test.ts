@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { readEndpoints } from '@foursignals/stack';
+import pg from 'pg';
+import { parseConfig } from '../src/config.ts';
+import { run } from '../src/main.ts';
+import { RECEIVER_FACTORIES } from '../src/registry.ts';
+import type { Logger } from '../src/runtime.ts';
+
+// End to end through the real pipeline: the PostgreSQL receiver scrapes the stack's cluster, the runtime exports
+// OTLP http/protobuf (cumulative) to the stack's collector, which remote-writes to Prometheus; the number that
+// arrives must equal PostgreSQL's own count.
+const endpoints = readEndpoints();
+const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
+const database = `rcve2e_${suffix}`;
+const instance = `postgresql/e2e_${suffix}`;
+
+async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function dbUrl(name: string): string {
+  const url = new URL(endpoints.postgres_url);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function promValue(expr: string): Promise<number | undefined> {
+  const res = await fetch(`${endpoints.prometheus_url}/api/v1/query?${new URLSearchParams({ query: expr })}`);
+  const body = (await res.json()) as { status: string; data: { result: { value: [number, string] }[] } };
+  assert.equal(body.status, 'success', expr);
+  if (body.data.result.length > 1) throw new Error(`${expr} matched ${body.data.result.length} series`);
+  const first = body.data.result[0];
+  return first ? Number(first.value[1]) : undefined;
+}
+
+before(async () => {
+  await sql(endpoints.postgres_url, `CREATE DATABASE ${database}`);
+});
+after(async () => {
+  await sql(endpoints.postgres_url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+});
+
+test('PostgreSQL counts arrive in Prometheus through the collector, exactly', async () => {
+  const client = new pg.Client({ connectionString: dbUrl(database) });
+  await client.connect();
+  for (let i = 0; i < 40; i++) await client.query('SELECT $1::int', [i]);
+  await client.end();
+  // PostgreSQL's own count, once the ended session's statistics are in.
+  let commits = -1;
+  for (let i = 0; i < 20; i++) {
+    const [row] = await sql<{ c: string }>(
+      endpoints.postgres_url,
+      'SELECT xact_commit AS c FROM pg_stat_database WHERE datname = $1',
+      [database],
+    );
+    if (Number(row!.c) === commits && commits >= 40) break;
+    commits = Number(row!.c);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.ok(commits >= 40, `pg_stat_database counted ${commits} commits`);
+
+  const yaml = `
+receivers:
+  ${instance}:
+    endpoint: \${env:PG_URL}
+    databases: [${database}]
+    collection_interval: 1s
+exporters:
+  otlphttp:
+    endpoint: ${endpoints.otlp_http_url}
+    interval: 1s
+resource:
+  service.name: foursignals-receivers-test
+`;
+  const logged: string[] = [];
+  const logger: Logger = { info: (m) => logged.push(m), warn: (m) => logged.push(m) };
+  const running = run(parseConfig(yaml, RECEIVER_FACTORIES, { PG_URL: endpoints.postgres_url }), logger);
+  try {
+    const selector = `receiver_name="${instance}",db_namespace="${database}"`;
+    const commitsExpr = `postgresql_transactions_total{${selector},postgresql_transaction_outcome="commit"}`;
+    let seen: number | undefined;
+    for (let i = 0; i < 90 && seen !== commits; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      seen = await promValue(commitsExpr);
+    }
+    assert.equal(seen, commits, `Prometheus has ${seen}, PostgreSQL counted ${commits}; log:\n${logged.join('\n')}`);
+    assert.equal(await promValue(`receiver_up{receiver_name="${instance}"}`), 1);
+    assert.ok((await promValue(`receiver_scrape_duration_seconds{receiver_name="${instance}"}`))! > 0);
+    assert.equal(await promValue(`postgresql_statements_total{${selector}}`), 40);
+    for (const name of [
+      'postgresql_connections',
+      'postgresql_cache_hit_ratio',
+      'postgresql_statement_time_seconds_total',
+    ]) {
+      assert.notEqual(await promValue(`count(${name}{${selector}})`), undefined, `${name} is in Prometheus`);
+    }
+    assert.equal(await promValue(`count(postgresql_connection_max{receiver_name="${instance}"})`), 1);
+  } finally {
+    await running.stop();
+  }
+});
