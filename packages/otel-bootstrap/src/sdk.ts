@@ -187,9 +187,23 @@ export async function collectMetrics(state: State): Promise<MetricData[]> {
 }
 
 function diagLogger(): DiagLogger {
-  const keyOf = (msg: string) => `diag:${msg.slice(0, 60)}`;
+  // The SDK's global error handler passes errors as JSON strings; print their message only.
+  const text = (msg: string): string => {
+    if (msg.startsWith('{')) {
+      try {
+        const m = (JSON.parse(msg) as { message?: unknown }).message;
+        if (typeof m === 'string') return m;
+      } catch {
+        // not JSON after all
+      }
+    }
+    return msg;
+  };
   const fmt = (msg: string, args: unknown[]) =>
-    [msg, ...args.map((a) => (a instanceof Error ? describe(a) : typeof a === 'string' ? a : ''))].join(' ').trim();
+    [text(msg), ...args.map((a) => (a instanceof Error ? describe(a) : typeof a === 'string' ? a : ''))]
+      .join(' ')
+      .trim();
+  const keyOf = (msg: string) => `diag:${text(msg).replace(/\(.*$/, '').slice(0, 80)}`;
   return {
     error: (msg, ...args) => error(keyOf(msg), fmt(msg, args)),
     warn: (msg, ...args) => error(keyOf(msg), fmt(msg, args)),

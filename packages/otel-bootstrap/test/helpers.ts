@@ -181,3 +181,40 @@ export function sameCounts(a: Record<string, number>, b: Record<string, number>)
   const kb = Object.keys(b).sort();
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
 }
+
+/** Runs a script app to completion; returns its exit, its last stdout JSON line and its stderr. */
+export async function runScript(
+  app: string,
+  env: Record<string, string>,
+  preload: Preload = 'require-dir',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: Record<string, unknown>; stderr: string }> {
+  const clean = { ...process.env };
+  for (const k of Object.keys(clean)) if (k.startsWith('OTEL_') || k.startsWith('FOURSIGNALS_DAU')) delete clean[k];
+  clean['NODE_OPTIONS'] = '';
+  const proc = spawn(process.execPath, [...preloadArgs(preload), join(APPS, app)], {
+    cwd: REPO_DIR,
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => {
+    out += d;
+  });
+  proc.stderr!.on('data', (d) => {
+    err += d;
+  });
+  const t = setTimeout(() => proc.kill('SIGKILL'), 60_000);
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (c, s) => resolve({ code: c, signal: s })),
+  );
+  clearTimeout(t);
+  const last = out.trim().split('\n').at(-1) ?? '{}';
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(last) as Record<string, unknown>;
+  } catch {
+    parsed = { raw: out };
+  }
+  return { code, signal, out: parsed, stderr: err };
+}
