@@ -20,4 +20,5 @@ export {
 export { expandInfluxQL } from './influxql.ts';
 export { L, M, OTELCOL, SOURCES } from './metrics.ts';
 export { type MetricName, promLabel, promName } from './promnames.ts';
+export { type ExpandOptions, expandPromQL, type PanelQuery, panelQueries } from './queries.ts';
 export { ruleFiles } from './rules/index.ts';

@@ -148,8 +148,8 @@ export function apiRules(config: AlertConfig): RuleFile {
           },
         ],
       },
-      { name: 'foursignals-api-slo-records', rules: sloRecords(config.slo.services) },
-      { name: 'foursignals-api-slo-alerts', rules: sloAlerts(config) },
+      // the SLO alerts after the records they read: rules in one group run in order, so they see this round's values
+      { name: 'foursignals-api-slo', rules: [...sloRecords(config.slo.services), ...sloAlerts(config)] },
     ],
   };
 }

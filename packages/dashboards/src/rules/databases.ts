@@ -13,7 +13,7 @@ export function databaseRules(config: AlertConfig): RuleFile {
     name: 'databases',
     groups: [
       {
-        name: 'foursignals-databases-records',
+        name: 'foursignals-databases',
         rules: [
           { record: 'db:postgresql_statements:rate5m', expr: `sum by (${L.db}) (rate(${M.pgStatements}[5m]))` },
           {
@@ -34,11 +34,8 @@ export function databaseRules(config: AlertConfig): RuleFile {
             record: CLUSTER_CONNECTIONS,
             expr: `sum without (${L.db}, ${L.connState}) (${M.pgConnections})`,
           },
-        ],
-      },
-      {
-        name: 'foursignals-databases-alerts',
-        rules: [
+
+          // alerts after the records they read: rules in one group run in order, so they see this round's values
           alert(config, {
             alert: 'PostgresqlConnectionsNearMax',
             expr: `${CLUSTER_CONNECTIONS} / ${M.pgConnectionMax} > ${num(d.connectionsRatio)}`,

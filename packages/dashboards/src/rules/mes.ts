@@ -22,7 +22,7 @@ export function mesRules(config: AlertConfig): RuleFile {
     name: 'mes',
     groups: [
       {
-        name: 'foursignals-mes-records',
+        name: 'foursignals-mes',
         rules: [
           { record: QUEUE_BACKLOG, expr: `sum by (${byQueue}) (${M.rmqMessages})` },
           { record: ORDERS_IN_FLIGHT, expr: `sum(${M.rmqMessages}{${work}})` },
@@ -30,11 +30,8 @@ export function mesRules(config: AlertConfig): RuleFile {
             record: DEAD_LETTERS_RATE,
             expr: `sum by (${byQueue}, ${L.deadLetterReason}) (rate(${M.rmqDeadLettered}[5m]))`,
           },
-        ],
-      },
-      {
-        name: 'foursignals-mes-alerts',
-        rules: [
+
+          // alerts after the records they read: rules in one group run in order, so they see this round's values
           alert(config, {
             alert: 'MesCpuSaturated',
             expr: `max by (${L.service}) (${M.processCpu}{${mes}}) > ${num(config.mes.cpuUtilization)}`,
@@ -72,7 +69,8 @@ export function mesRules(config: AlertConfig): RuleFile {
           alert(config, {
             alert: 'MesBacklogGrowing',
             expr:
-              `min_over_time(${QUEUE_BACKLOG}{${work}}[${q.growthWindow}]) > 0\n` +
+              `${QUEUE_BACKLOG}{${work}}\n` +
+              `and\nmin_over_time(${QUEUE_BACKLOG}{${work}}[${q.growthWindow}]) > 0\n` +
               `and\nderiv(${QUEUE_BACKLOG}{${work}}[${q.growthWindow}]) > 0`,
             for: q.growingFor,
             severity: 'warning',

@@ -1,6 +1,8 @@
 // The pipeline itself: receivers down, the collector failing to export or filling its queue, and data that stopped
 // arriving. Everything reaches Prometheus through the pipeline, so a stall shows as stale or absent series: those
-// alerts page, a silent pipeline must never look calm.
+// alerts page, a silent pipeline must never look calm. The age of the newest sample is taken over the last hour (a
+// subquery), so it keeps climbing after a source stops, past Prometheus' 5-minute lookback; from 10 minutes of silence
+// the absent alerts take over for the sources listed in the config.
 import type { AlertConfig } from '../config.ts';
 import { durationSeconds } from '../config.ts';
 import { L, M, OTELCOL } from '../metrics.ts';
@@ -46,21 +48,18 @@ export function pipelineRules(config: AlertConfig): RuleFile {
     name: 'pipeline',
     groups: [
       {
-        name: 'foursignals-pipeline-records',
+        name: 'foursignals-pipeline',
         rules: [
           {
             record: 'service:foursignals_data_age:seconds',
-            expr: `time() - max by (${L.service}) (timestamp(${SERVICE_HEARTBEAT}))`,
+            expr: `time() - max by (${L.service}) (last_over_time(timestamp(${SERVICE_HEARTBEAT})[1h:15s]))`,
           },
           {
             record: 'receiver:foursignals_data_age:seconds',
-            expr: `time() - max by (${L.receiverName}) (timestamp(${RECEIVER_HEARTBEAT}))`,
+            expr: `time() - max by (${L.receiverName}) (last_over_time(timestamp(${RECEIVER_HEARTBEAT})[1h:15s]))`,
           },
-        ],
-      },
-      {
-        name: 'foursignals-pipeline-alerts',
-        rules: [
+
+          // alerts after the records they read: rules in one group run in order, so they see this round's values
           alert(config, {
             alert: 'ReceiverDown',
             expr: `max by (${L.receiverName}, ${L.receiverTarget}) (${M.receiverUp}) == 0`,
@@ -78,7 +77,7 @@ export function pipelineRules(config: AlertConfig): RuleFile {
             severity: 'critical',
             summary: 'The collector fails to export metrics through {{ $labels.exporter }}',
             description:
-              'The collector has failed to send {{ $value | humanize }} metric points per second through exporter ' +
+              'The collector has failed to send {{ printf "%.2f" $value }} metric points per second through exporter ' +
               `{{ $labels.${L.exporter} }} for 5 minutes: the backend is down or refuses the writes; once the ` +
               'sending queue is full, data is dropped.',
           }),

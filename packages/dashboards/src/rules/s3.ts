@@ -11,7 +11,7 @@ export function s3Rules(config: AlertConfig): RuleFile {
     name: 's3',
     groups: [
       {
-        name: 'foursignals-s3-records',
+        name: 'foursignals-s3',
         rules: [
           {
             record: 'bucket_method_status:s3_client_requests:rate5m',
@@ -25,11 +25,8 @@ export function s3Rules(config: AlertConfig): RuleFile {
             record: 'bucket_method:s3_bucket_requests:rate5m',
             expr: `sum by (${L.bucket}, ${L.rpcMethod}) (rate(${M.s3BucketRequests}[5m]))`,
           },
-        ],
-      },
-      {
-        name: 'foursignals-s3-alerts',
-        rules: [
+
+          // alerts after the records they read: rules in one group run in order, so they see this round's values
           alert(config, {
             alert: 'S3ClientErrorRatioHigh',
             expr:
