@@ -116,7 +116,7 @@ describe('config validation: one test per rule', () => {
     assert.equal('metrics' in config.instances[0]!.config, false);
   });
 
-  test('${env:VAR} expansion, defaults, and unset variables', () => {
+  test('env:VAR expansion, defaults, and unset variables', () => {
     const yaml = `receivers:\n  postgresql/shop:\n    endpoint: \${env:PG_URL}\n    password: \${env:PG_PASSWORD}\n    collection_interval: \${env:EVERY:-30s}\n${OK_EXPORTERS}`;
     const config = parseConfig(yaml, RECEIVER_FACTORIES, {
       PG_URL: 'postgresql://m@h:1/postgres',
