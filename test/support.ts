@@ -125,7 +125,13 @@ export function otlpMeterProvider(serviceName: string, exportIntervalMillis = 1_
   );
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
-    readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis, exportTimeoutMillis: 2_000 })],
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter,
+        exportIntervalMillis,
+        exportTimeoutMillis: Math.min(2_000, exportIntervalMillis),
+      }),
+    ],
   });
   return { provider, exporter };
 }
