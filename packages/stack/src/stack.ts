@@ -52,7 +52,11 @@ export async function up(ctx = context(), services: Service[] = [...SERVICES]): 
 
     for (const s of services) {
       if (s.running(ctx) && (await s.ready(ctx))) {
-        ctx.log(`  ${s.name.padEnd(14)} already running`);
+        if (s.reload) {
+          await s.prepare(ctx);
+          await s.reload(ctx);
+        }
+        ctx.log(`  ${s.name.padEnd(14)} already running${s.reload ? ' (configuration reloaded)' : ''}`);
         continue;
       }
       const ts = Date.now();

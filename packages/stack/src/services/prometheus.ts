@@ -34,6 +34,10 @@ export const prometheus: Service = {
     });
   },
   ready: () => httpOk(`${url}/-/ready`),
+  async reload() {
+    const res = await fetch(`${url}/-/reload`, { method: 'POST' });
+    if (!res.ok) throw new Error(`prometheus: reloading the configuration failed: ${(await res.text()).trim()}`);
+  },
   running: (ctx) => runningByPid(ctx, NAME),
   stop: async (ctx) => stopPid(readPid(pidFileOf(ctx, NAME)), pidFileOf(ctx, NAME)),
   logFile: (ctx) => logFileOf(ctx, NAME),

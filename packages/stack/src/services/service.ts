@@ -33,6 +33,8 @@ export interface Service {
   start(ctx: StackContext): Promise<void>;
   /** True once it answers. */
   ready(ctx: StackContext): Promise<boolean>;
+  /** When already running: apply regenerated config (e.g. new rule files) without a restart. */
+  reload?(ctx: StackContext): Promise<void>;
   /** Post-start set-up (create databases, ...), idempotent. */
   initialise?(ctx: StackContext): Promise<void>;
   /** True when this stack's instance is running (not just anything on its port). */
