@@ -82,5 +82,17 @@ export const L = {
   storageClass: promLabel('s3.storage_class'),
   rpcMethod: promLabel('rpc.method'),
   statusClass: promLabel('http.response.status_class'),
+  cpuMode: promLabel('cpu.mode'),
   exporter: 'exporter',
 } as const;
+
+/**
+ * Selects the RabbitMQ receiver's series: the broker's own rabbitmq_prometheus plugin (scraped by the collector)
+ * exposes aggregates with the same names (`rabbitmq_queue_messages`, `rabbitmq_queue_consumers`) but no queue label.
+ */
+export const RMQ_RECEIVER = `${L.queue}!=""`;
+
+/** process.cpu.utilization of a process, all CPU modes (user + system) added up. */
+export function cpuOf(selector = ''): string {
+  return `sum without (${L.cpuMode}) (${M.processCpu}${selector ? `{${selector}}` : ''})`;
+}

@@ -1,6 +1,6 @@
 // APIs: RED / Four Golden Signals per service, route, method and status; DAU for the MES API.
 import type { AlertConfig } from '../config.ts';
-import { L, M } from '../metrics.ts';
+import { cpuOf, L, M } from '../metrics.ts';
 import { type Dashboard, dashboard, labelVar, prom, single, ts } from './lib.ts';
 
 const H = M.httpServerDuration;
@@ -135,7 +135,7 @@ export function apisDashboard(config: AlertConfig): Dashboard {
       { row: 'Saturation' },
       ts(
         'CPU utilization',
-        [prom(`max by (${L.service}) (${M.processCpu}{${L.service}=~"$service"})`, `{{${L.service}}}`)],
+        [prom(`max by (${L.service}) (${cpuOf(`${L.service}=~"$service"`)})`, `{{${L.service}}}`)],
         {
           description: 'process.cpu.utilization: share of the CPUs available to the process.',
           unit: 'percentunit',

@@ -1,11 +1,11 @@
 // MES and its queue (USE): CPU and memory of the MES API and worker, orders in flight, consumers, dead letters by
 // reason, production throughput and the backlog forecast against its limit.
 import { type AlertConfig, durationSeconds } from '../config.ts';
-import { L, M } from '../metrics.ts';
+import { cpuOf, L, M, RMQ_RECEIVER } from '../metrics.ts';
 import { anyOf } from '../rules/common.ts';
 import { type Dashboard, dashboard, labelVar, prom, single, ts } from './lib.ts';
 
-const Q = `${L.queue}=~"$queue"`;
+const Q = `${L.queue}=~"$queue", ${RMQ_RECEIVER}`;
 
 export function mesDashboard(config: AlertConfig): Dashboard {
   const mes = `${L.service}=~"${anyOf(config.mes.services)}"`;
@@ -18,14 +18,14 @@ export function mesDashboard(config: AlertConfig): Dashboard {
       'waiting in RabbitMQ, consumers, dead-lettered orders by reason, and the backlog trend against its limit.',
     tags: ['use', 'mes', 'rabbitmq'],
     variables: [
-      labelVar('queue', M.rmqMessages, L.queue, {
+      labelVar('queue', `${M.rmqMessages}{${RMQ_RECEIVER}}`, L.queue, {
         label: 'Queue',
         description: 'messaging.destination.name (the RabbitMQ queue)',
       }),
     ],
     items: [
       { row: 'Utilisation' },
-      ts('CPU utilization', [prom(`max by (${L.service}) (${M.processCpu}{${mes}})`, `{{${L.service}}}`)], {
+      ts('CPU utilization', [prom(`max by (${L.service}) (${cpuOf(mes)})`, `{{${L.service}}}`)], {
         description: `process.cpu.utilization of ${config.mes.services.join(', ')} (share of the CPUs available). Alert MesCpuSaturated above ${config.mes.cpuUtilization * 100}%.`,
         unit: 'percentunit',
         min: 0,

@@ -1,7 +1,7 @@
 // Overview: the Four Golden Signals of every API side by side, the MES queue, and the health of the pipeline.
 import type { AlertConfig } from '../config.ts';
-import { L, M, OTELCOL } from '../metrics.ts';
-import { RECEIVER_HEARTBEAT, SERVICE_HEARTBEAT } from '../rules/pipeline.ts';
+import { cpuOf, L, M, RMQ_RECEIVER } from '../metrics.ts';
+import { failedPointsRate, RECEIVER_HEARTBEAT, SERVICE_HEARTBEAT } from '../rules/pipeline.ts';
 import { type Dashboard, dashboard, labelVar, prom, single, ts } from './lib.ts';
 
 const H = M.httpServerDuration;
@@ -43,7 +43,7 @@ export function overviewDashboard(config: AlertConfig): Dashboard {
         ],
         { description: '95th percentile of http.server.request.duration by service.', unit: 's', span: 6 },
       ),
-      ts('Saturation (CPU)', [prom(`max by (${L.service}) (${M.processCpu})`, `{{${L.service}}}`)], {
+      ts('Saturation (CPU)', [prom(`max by (${L.service}) (${cpuOf()})`, `{{${L.service}}}`)], {
         description: 'process.cpu.utilization of every instrumented process (APIs and the MES worker).',
         unit: 'percentunit',
         span: 6,
@@ -51,7 +51,7 @@ export function overviewDashboard(config: AlertConfig): Dashboard {
         threshold: config.mes.cpuUtilization,
       }),
       { row: 'MES, databases, S3' },
-      single('Orders in flight', [prom(`sum(${M.rmqMessages})`)], {
+      single('Orders in flight', [prom(`sum(${M.rmqMessages}{${RMQ_RECEIVER}})`)], {
         description: 'rabbitmq.queue.messages summed over every queue and state (ready + unacknowledged).',
         span: 4,
       }),
@@ -103,11 +103,11 @@ export function overviewDashboard(config: AlertConfig): Dashboard {
           min: 0,
         },
       ),
-      ts(
-        'Collector export failures',
-        [prom(`sum by (${L.exporter}) (rate(${OTELCOL.failedPoints}[$__rate_interval]))`, `{{${L.exporter}}}`)],
-        { description: 'Metric points the collector failed to send, per second, by exporter.', unit: 'short', span: 8 },
-      ),
+      ts('Collector export failures', [prom(failedPointsRate('$__rate_interval'), `{{${L.exporter}}}`)], {
+        description: 'Metric points the collector failed to send, per second, by exporter.',
+        unit: 'short',
+        span: 8,
+      }),
     ],
   });
 }

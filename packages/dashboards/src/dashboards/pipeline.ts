@@ -1,7 +1,7 @@
 // The pipeline: receivers' health and scrape duration, the collector's queues and export failures, freshness.
 import type { AlertConfig } from '../config.ts';
 import { L, M, OTELCOL } from '../metrics.ts';
-import { RECEIVER_HEARTBEAT, SERVICE_HEARTBEAT } from '../rules/pipeline.ts';
+import { failedPointsRate, RECEIVER_HEARTBEAT, SERVICE_HEARTBEAT } from '../rules/pipeline.ts';
 import { type Dashboard, dashboard, prom, single, ts } from './lib.ts';
 
 export function pipelineDashboard(config: AlertConfig): Dashboard {
@@ -42,7 +42,7 @@ export function pipelineDashboard(config: AlertConfig): Dashboard {
         'Metric points sent and failed per second by exporter',
         [
           prom(`sum by (${L.exporter}) (rate(${OTELCOL.sentPoints}[$__rate_interval]))`, 'sent {{exporter}}'),
-          prom(`sum by (${L.exporter}) (rate(${OTELCOL.failedPoints}[$__rate_interval]))`, 'failed {{exporter}}'),
+          prom(failedPointsRate('$__rate_interval'), 'failed {{exporter}}'),
         ],
         { description: 'Points sent and failed per second by exporter (alert CollectorExportFailing).', unit: 'short' },
       ),

@@ -2,7 +2,7 @@
 // and the early warning that the backlog will pass its limit within the hour.
 import type { AlertConfig } from '../config.ts';
 import { durationSeconds } from '../config.ts';
-import { L, M } from '../metrics.ts';
+import { cpuOf, L, M, RMQ_RECEIVER } from '../metrics.ts';
 import { alert, anyOf, num, type RuleFile } from './common.ts';
 
 export const QUEUE_BACKLOG = 'queue:rabbitmq_queue_messages:sum';
@@ -24,8 +24,8 @@ export function mesRules(config: AlertConfig): RuleFile {
       {
         name: 'foursignals-mes',
         rules: [
-          { record: QUEUE_BACKLOG, expr: `sum by (${byQueue}) (${M.rmqMessages})` },
-          { record: ORDERS_IN_FLIGHT, expr: `sum(${M.rmqMessages}{${work}})` },
+          { record: QUEUE_BACKLOG, expr: `sum by (${byQueue}) (${M.rmqMessages}{${RMQ_RECEIVER}})` },
+          { record: ORDERS_IN_FLIGHT, expr: `sum(${M.rmqMessages}{${RMQ_RECEIVER}, ${work}})` },
           {
             record: DEAD_LETTERS_RATE,
             expr: `sum by (${byQueue}, ${L.deadLetterReason}) (rate(${M.rmqDeadLettered}[5m]))`,
@@ -34,7 +34,7 @@ export function mesRules(config: AlertConfig): RuleFile {
           // alerts after the records they read: rules in one group run in order, so they see this round's values
           alert(config, {
             alert: 'MesCpuSaturated',
-            expr: `max by (${L.service}) (${M.processCpu}{${mes}}) > ${num(config.mes.cpuUtilization)}`,
+            expr: `max by (${L.service}) (${cpuOf(mes)}) > ${num(config.mes.cpuUtilization)}`,
             for: config.mes.cpuFor,
             severity: 'warning',
             summary: '{{ $labels.service_name }} uses {{ $value | humanizePercentage }} of its CPUs',
@@ -57,7 +57,8 @@ export function mesRules(config: AlertConfig): RuleFile {
           alert(config, {
             alert: 'MesQueueNoConsumers',
             expr:
-              `${QUEUE_BACKLOG}{${work}} > 0\n` + `and on (${byQueue})\n(sum by (${byQueue}) (${M.rmqConsumers}) == 0)`,
+              `${QUEUE_BACKLOG}{${work}} > 0\n` +
+              `and on (${byQueue})\n(sum by (${byQueue}) (${M.rmqConsumers}{${RMQ_RECEIVER}}) == 0)`,
             for: q.noConsumersFor,
             severity: 'critical',
             summary: 'Queue {{ $labels.messaging_destination_name }} holds orders and nobody consumes them',

@@ -13,6 +13,17 @@ export const SERVICE_HEARTBEAT = M.processMemory;
 /** The series every receiver instance sends with each scrape. */
 export const RECEIVER_HEARTBEAT = M.receiverUp;
 
+/**
+ * Failed points per second by exporter. The collector creates the failure counter only at the first failure, so the
+ * sent counter times 0 stands in for exporters that never failed (a graph shows 0, not "no data").
+ */
+export function failedPointsRate(window: string): string {
+  return (
+    `sum by (${L.exporter}) (rate(${OTELCOL.failedPoints}[${window}]))\n` +
+    `or\nsum by (${L.exporter}) (rate(${OTELCOL.sentPoints}[${window}])) * 0`
+  );
+}
+
 export function pipelineRules(config: AlertConfig): RuleFile {
   const p = config.pipeline;
   const stale = num(durationSeconds(p.staleAfter));
