@@ -1,7 +1,7 @@
 // APIs: RED / Four Golden Signals per service, route, method and status; DAU for the MES API.
 import type { AlertConfig } from '../config.ts';
 import { cpuOf, L, M } from '../metrics.ts';
-import { type Dashboard, dashboard, labelVar, prom, single, ts } from './lib.ts';
+import { type Dashboard, dashboard, labelVar, prom, shareOf, single, ts } from './lib.ts';
 
 const H = M.httpServerDuration;
 const SEL = `${L.service}=~"$service", ${L.route}=~"$route", ${L.method}=~"$method"`;
@@ -33,15 +33,12 @@ export function apisDashboard(config: AlertConfig): Dashboard {
         unit: 'reqps',
         span: 6,
       }),
-      single(
-        'Error ratio (5xx)',
-        [
-          prom(
-            `sum(rate(${H}_count{${SEL}, ${L.status}=~"5.."}[$__rate_interval])) / sum(rate(${H}_count{${SEL}}[$__rate_interval]))`,
-          ),
-        ],
-        { description: 'Share of the selected requests answered 5xx.', unit: 'percentunit', span: 6, threshold: 0.01 },
-      ),
+      single('Error ratio (5xx)', [prom(shareOf(`${H}_count`, SEL, `${L.status}=~"5.."`, ''))], {
+        description: 'Share of the selected requests answered 5xx.',
+        unit: 'percentunit',
+        span: 6,
+        threshold: 0.01,
+      }),
       single(
         'p95 latency',
         [prom(`histogram_quantile(0.95, sum by (le) (rate(${H}_bucket{${SEL}}[$__rate_interval])))`)],
@@ -93,12 +90,7 @@ export function apisDashboard(config: AlertConfig): Dashboard {
       ),
       ts(
         '5xx ratio by service',
-        [
-          prom(
-            `sum by (${L.service}) (rate(${H}_count{${SEL}, ${L.status}=~"5.."}[$__rate_interval])) / sum by (${L.service}) (rate(${H}_count{${SEL}}[$__rate_interval]))`,
-            `{{${L.service}}}`,
-          ),
-        ],
+        [prom(shareOf(`${H}_count`, SEL, `${L.status}=~"5.."`, L.service), `{{${L.service}}}`)],
         {
           description:
             'Share of requests answered 5xx (the availability SLI of the SLO alerts; see deploy/prometheus/config.yml).',

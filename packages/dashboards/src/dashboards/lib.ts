@@ -25,6 +25,16 @@ export const INFLUXDB: DataSourceRef = { type: 'influxdb', uid: 'foursignals-inf
 
 export type Dashboard = DashboardModel & { uid: string };
 
+/**
+ * The share of `counter` samples matching `errors`, by `by`: 0 (not "no data") when there is no error series, since
+ * a counter series with a 5xx status exists only after the first 5xx.
+ */
+export function shareOf(counter: string, selector: string, errors: string, by: string): string {
+  const total = `sum${by ? ` by (${by})` : ''} (rate(${counter}{${selector}}[$__rate_interval]))`;
+  const bad = `sum${by ? ` by (${by})` : ''} (rate(${counter}{${selector}, ${errors}}[$__rate_interval]))`;
+  return `(${bad} or ${total} * 0) / ${total}`;
+}
+
 /** A Prometheus query with its legend. */
 export function prom(expr: string, legend = '', opts: { instant?: boolean } = {}): cog.Builder<cog.Dataquery> {
   const q = new DataqueryBuilder()

@@ -2,7 +2,7 @@
 import type { AlertConfig } from '../config.ts';
 import { cpuOf, L, M, RMQ_RECEIVER } from '../metrics.ts';
 import { failedPointsRate, RECEIVER_HEARTBEAT, SERVICE_HEARTBEAT } from '../rules/pipeline.ts';
-import { type Dashboard, dashboard, labelVar, prom, single, ts } from './lib.ts';
+import { type Dashboard, dashboard, labelVar, prom, shareOf, single, ts } from './lib.ts';
 
 const H = M.httpServerDuration;
 const S = `${L.service}=~"$service"`;
@@ -23,16 +23,12 @@ export function overviewDashboard(config: AlertConfig): Dashboard {
         unit: 'reqps',
         span: 6,
       }),
-      ts(
-        'Errors (5xx ratio)',
-        [
-          prom(
-            `sum by (${L.service}) (rate(${H}_count{${S}, ${L.status}=~"5.."}[$__rate_interval])) / sum by (${L.service}) (rate(${H}_count{${S}}[$__rate_interval]))`,
-            `{{${L.service}}}`,
-          ),
-        ],
-        { description: 'Share of requests answered 5xx, by service.', unit: 'percentunit', span: 6, min: 0 },
-      ),
+      ts('Errors (5xx ratio)', [prom(shareOf(`${H}_count`, S, `${L.status}=~"5.."`, L.service), `{{${L.service}}}`)], {
+        description: 'Share of requests answered 5xx, by service.',
+        unit: 'percentunit',
+        span: 6,
+        min: 0,
+      }),
       ts(
         'Latency (p95)',
         [

@@ -1,7 +1,7 @@
 // S3 (RED + size): by method and bucket, as the applications see it and as the store reports it.
 import type { AlertConfig } from '../config.ts';
 import { L, M } from '../metrics.ts';
-import { type Dashboard, dashboard, labelVar, prom, single, ts } from './lib.ts';
+import { type Dashboard, dashboard, labelVar, prom, shareOf, single, ts } from './lib.ts';
 
 const C = M.s3ClientDuration;
 const B = `${L.bucket}=~"$bucket"`;
@@ -48,21 +48,12 @@ export function s3Dashboard(config: AlertConfig): Dashboard {
           stack: true,
         },
       ),
-      ts(
-        '5xx ratio by bucket',
-        [
-          prom(
-            `sum by (${L.bucket}) (rate(${C}_count{${SEL}, ${L.status}=~"5.."}[$__rate_interval])) / sum by (${L.bucket}) (rate(${C}_count{${SEL}}[$__rate_interval]))`,
-            `{{${L.bucket}}}`,
-          ),
-        ],
-        {
-          description: 'Share of S3 calls answered 5xx (alert S3ClientErrorRatioHigh).',
-          unit: 'percentunit',
-          min: 0,
-          threshold: config.s3.errorRatio,
-        },
-      ),
+      ts('5xx ratio by bucket', [prom(shareOf(`${C}_count`, SEL, `${L.status}=~"5.."`, L.bucket), `{{${L.bucket}}}`)], {
+        description: 'Share of S3 calls answered 5xx (alert S3ClientErrorRatioHigh).',
+        unit: 'percentunit',
+        min: 0,
+        threshold: config.s3.errorRatio,
+      }),
       ts(
         'p95 latency by method',
         [
