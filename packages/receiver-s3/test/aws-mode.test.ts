@@ -245,7 +245,7 @@ describe('AWS mode periods', () => {
 });
 
 describe('AWS mode through the receiver factory', () => {
-  test('the SDK with the standard wiring reaches the endpoint; a down endpoint throws and recovers', async () => {
+  test('the SDK with the standard wiring reaches the endpoint; a failing endpoint fails the scrape (receiver.up = 0) and the next one recovers', async () => {
     const receiver = s3ReceiverFactory.create('s3/aws', {
       mode: 'aws',
       buckets: ['mes-reports'],
@@ -264,6 +264,8 @@ describe('AWS mode through the receiver factory', () => {
       points: [[today - DAY, 42]],
     });
     try {
+      mock.failures = 2; // both SDK attempts: CloudWatch is down for this scrape
+      await assert.rejects(receiver.scrape(context()), /injected failure|InternalServiceFault/);
       assert.equal(pointValue(await receiver.scrape(context()), METRICS.bucketObjects.name), 42);
       assert.doesNotMatch(receiver.target, /secret/);
     } finally {

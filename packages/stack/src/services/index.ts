@@ -4,7 +4,16 @@ import { influxdb } from './influxdb.ts';
 import { postgres } from './postgres.ts';
 import { prometheus } from './prometheus.ts';
 import { rabbitmq } from './rabbitmq.ts';
+import { seaweedfs } from './seaweedfs.ts';
 import type { Service } from './service.ts';
 
 /** Start order: backends first, the collector after them, then what feeds it. `down` stops in reverse. */
-export const SERVICES: readonly Service[] = [prometheus, alertmanager, influxdb, postgres, rabbitmq, collector];
+export const SERVICES: readonly Service[] = [
+  prometheus,
+  alertmanager,
+  influxdb,
+  postgres,
+  rabbitmq,
+  seaweedfs,
+  collector,
+];
