@@ -6,15 +6,19 @@
 // Needs `npm run stack -- up`. Prints a Markdown table.
 import { parseArgs } from 'node:util';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CloudWatchSource } from '../../packages/receiver-s3/src/cloudwatch.ts';
 import { ListingSource } from '../../packages/receiver-s3/src/listing.ts';
 import { METRICS } from '../../packages/receiver-s3/src/metrics.ts';
 import { CloudWatchMock } from '../../packages/receiver-s3/test/support/cloudwatch-mock.ts';
-import { store } from '../../packages/receiver-s3/test/support/store.ts';
+import { deleteBucket, store } from '../../packages/receiver-s3/test/support/store.ts';
 
 const { values } = parseArgs({
-  options: { objects: { type: 'string', default: '100000' }, buckets: { type: 'string', default: '50' } },
+  options: {
+    objects: { type: 'string', default: '100000' },
+    buckets: { type: 'string', default: '50' },
+    keep: { type: 'boolean', default: false },
+  },
 });
 const N = Number(values.objects);
 const B = Number(values.buckets);
@@ -25,7 +29,7 @@ const rows: string[] = [];
 // --- 1. listing ---------------------------------------------------------------------------------------------
 const s = store();
 const bucket = `bench-listing-${N}`;
-await s.client.send(new (await import('@aws-sdk/client-s3')).CreateBucketCommand({ Bucket: bucket })).catch(() => {});
+await s.client.send(new CreateBucketCommand({ Bucket: bucket })).catch(() => {});
 let have = 0;
 for (let token: string | undefined, more = true; more; ) {
   const page = await s.client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
@@ -62,6 +66,10 @@ for (let run = 1; run <= 3; run++) {
   rows.push(
     `| listing, ${N.toLocaleString('en')} objects, run ${run} | ${(ms / 1000).toFixed(2)} s | ${listing.lastScrape.pages} ListObjectsV2 | heap +${mib(heap1 - heap0)} MiB, RSS ${mib(process.memoryUsage().rss)} MiB (+${mib(process.memoryUsage().rss - rss0)}) |`,
   );
+}
+if (!values.keep) {
+  console.error(`deleting ${bucket} (--keep keeps it for the next run) ...`);
+  await deleteBucket(s, bucket);
 }
 s.client.destroy();
 

@@ -54,6 +54,8 @@ export class ListingSource {
           await this.#listBucket(bucket, deadline, ctx, stats);
         } catch (err) {
           failures.push(err);
+          // A bucket that is gone has no size: drop its last listing rather than report it forever.
+          if ((err as { name?: string }).name === 'NoSuchBucket') this.#buckets.delete(bucket);
           ctx.warn(`listing bucket ${bucket}: ${errorText(err)}`);
         }
       }

@@ -103,15 +103,23 @@ describe('listing mode', () => {
     }
   });
 
-  test('a missing bucket is a partial failure: the other buckets are still reported', async () => {
+  test('a missing bucket is a partial failure: the others are still reported, and it is no longer', async () => {
+    const doomed = await createBucket(s, 'test-doomed');
+    await putObjects(s, doomed, [10, 20]);
     const warnings: string[] = [];
-    const receiver = listingReceiver({ buckets: [full, 'no-such-bucket-4s'] });
+    const receiver = listingReceiver({ buckets: [full, doomed] });
     try {
+      const before = await receiver.scrape(context(warnings));
+      assert.equal(pointValue(before, METRICS.bucketObjects.name, { 'aws.s3.bucket': doomed }), 2);
+      await deleteBucket(s, doomed);
       const obs = await receiver.scrape(context(warnings));
       assert.equal(pointValue(obs, METRICS.bucketObjects.name, { 'aws.s3.bucket': full }), K);
-      assert.match(warnings.join('\n'), /no-such-bucket-4s/);
+      assert.equal(pointValue(obs, METRICS.bucketObjects.name, { 'aws.s3.bucket': doomed }), undefined);
+      assert.equal(pointValue(obs, METRICS.listingTruncated.name, { 'aws.s3.bucket': doomed }), undefined);
+      assert.match(warnings.join('\n'), new RegExp(`${doomed}: NoSuchBucket`));
     } finally {
       await receiver.shutdown();
+      await deleteBucket(s, doomed).catch(() => {});
     }
   });
 });
