@@ -1,0 +1,172 @@
+// Every metric this receiver emits, declared once. Names and attributes are a public contract (dashboards,
+// alerts and the outside checks in the tests use them); the README's metric reference is generated from here.
+import type { AttributeSpec, MetricTable } from '@foursignals/receiver-core';
+
+export const ATTR_VHOST = 'rabbitmq.vhost.name';
+export const ATTR_QUEUE = 'messaging.destination.name';
+export const ATTR_MESSAGE_STATE = 'rabbitmq.message.state';
+export const ATTR_DEAD_LETTER_REASON = 'rabbitmq.dead_letter.reason';
+export const ATTR_DEAD_LETTER_EXCHANGE = 'rabbitmq.dead_letter.exchange';
+export const ATTR_DEAD_LETTER_STRATEGY = 'rabbitmq.dead_letter.strategy';
+export const ATTR_QUEUE_TYPE = 'rabbitmq.queue.type';
+export const ATTR_NODE = 'rabbitmq.node.name';
+export const ATTR_SELECTION = 'rabbitmq.queue.selection';
+
+/** The four reasons RabbitMQ 3.10 writes into `x-death` (and into its global counter names). */
+export const DEAD_LETTER_REASONS = ['expired', 'rejected', 'maxlen', 'delivery_limit'] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+const vhost: AttributeSpec = { description: 'Virtual host of the queue.' };
+const queue: AttributeSpec = { description: 'Queue name.' };
+const node: AttributeSpec = { description: 'RabbitMQ node the counter belongs to (`rabbit@host`).' };
+
+export const METRICS = {
+  queueMessages: {
+    name: 'rabbitmq.queue.messages',
+    instrument: 'gauge',
+    unit: '{message}',
+    description:
+      'Messages in a queue by state: ready to deliver, or delivered and not yet acknowledged. ' +
+      '`sum(rabbitmq_queue_messages)` is the number of orders in flight.',
+    attributes: {
+      [ATTR_VHOST]: vhost,
+      [ATTR_QUEUE]: queue,
+      [ATTR_MESSAGE_STATE]: { description: 'Message state.', values: ['ready', 'unacknowledged'] },
+    },
+    enabled: true,
+  },
+  queueConsumers: {
+    name: 'rabbitmq.queue.consumers',
+    instrument: 'gauge',
+    unit: '{consumer}',
+    description: 'Consumers subscribed to a queue.',
+    attributes: { [ATTR_VHOST]: vhost, [ATTR_QUEUE]: queue },
+    enabled: true,
+  },
+  deadLettered: {
+    name: 'rabbitmq.messages.dead_lettered',
+    instrument: 'counter',
+    unit: '{message}',
+    description:
+      'Messages dead-lettered, by the queue they died in and the reason, counted from the first `x-death` entry of ' +
+      "each message reaching the receiver's tap queue on the dead-letter exchange (mirrors the real DLQs' bindings).",
+    attributes: {
+      [ATTR_VHOST]: vhost,
+      [ATTR_QUEUE]: { description: 'The queue the message died in.' },
+      [ATTR_DEAD_LETTER_REASON]: { description: 'Why the broker dead-lettered it.', values: DEAD_LETTER_REASONS },
+    },
+    enabled: true,
+  },
+  deadLetterQueueMessages: {
+    name: 'rabbitmq.dead_letter_queue.messages',
+    instrument: 'gauge',
+    unit: '{message}',
+    description:
+      'Depth (ready + unacknowledged) of every real dead-letter queue: each queue bound to a dead-letter exchange.',
+    attributes: {
+      [ATTR_VHOST]: vhost,
+      [ATTR_QUEUE]: queue,
+      [ATTR_DEAD_LETTER_EXCHANGE]: { description: 'The dead-letter exchange the queue is bound to.' },
+    },
+    enabled: true,
+  },
+  nodeDeadLettered: {
+    name: 'rabbitmq.node.messages.dead_lettered',
+    instrument: 'counter',
+    unit: '{message}',
+    description:
+      "The broker's own global dead-letter counters (per node, no queue): a cross-check of the per-queue counts. " +
+      'Messages of `disabled` strategy were dropped (the queue had no dead-letter exchange).',
+    attributes: {
+      [ATTR_NODE]: node,
+      [ATTR_DEAD_LETTER_REASON]: { description: 'Why the broker dead-lettered it.', values: DEAD_LETTER_REASONS },
+      [ATTR_QUEUE_TYPE]: { description: 'Queue type.', values: ['classic', 'quorum', 'stream'] },
+      [ATTR_DEAD_LETTER_STRATEGY]: {
+        description: 'Dead-lettering strategy of the source queue.',
+        values: ['disabled', 'at_most_once', 'at_least_once'],
+      },
+    },
+    enabled: true,
+  },
+  nodePublished: {
+    name: 'rabbitmq.node.messages.published',
+    instrument: 'counter',
+    unit: '{message}',
+    description: 'Messages published to the node (all protocols); `rate()` gives the publish rate.',
+    attributes: { [ATTR_NODE]: node },
+    enabled: true,
+  },
+  nodeDelivered: {
+    name: 'rabbitmq.node.messages.delivered',
+    instrument: 'counter',
+    unit: '{message}',
+    description: 'Messages delivered to consumers or fetched with basic.get (all protocols).',
+    attributes: { [ATTR_NODE]: node },
+    enabled: true,
+  },
+  nodeAcknowledged: {
+    name: 'rabbitmq.node.messages.acknowledged',
+    instrument: 'counter',
+    unit: '{message}',
+    description: 'Messages acknowledged by consumers (all protocols).',
+    attributes: { [ATTR_NODE]: node },
+    enabled: true,
+  },
+  nodeRedelivered: {
+    name: 'rabbitmq.node.messages.redelivered',
+    instrument: 'counter',
+    unit: '{message}',
+    description: 'Messages delivered again after a reject/nack with requeue or a lost consumer.',
+    attributes: { [ATTR_NODE]: node },
+    enabled: true,
+  },
+  nodeUnroutable: {
+    name: 'rabbitmq.node.messages.unroutable',
+    instrument: 'counter',
+    unit: '{message}',
+    description: 'Published messages no queue received (dropped or returned to the publisher).',
+    attributes: { [ATTR_NODE]: node },
+    enabled: true,
+  },
+  queueConsumerUtilization: {
+    name: 'rabbitmq.queue.consumer.utilization',
+    instrument: 'gauge',
+    unit: '1',
+    description:
+      'Fraction of time the queue could deliver to its consumers at once (1 = consumers keep up). ' +
+      'Read only with `queueDetails: true` (a costlier broker endpoint).',
+    attributes: { [ATTR_VHOST]: vhost, [ATTR_QUEUE]: queue },
+    enabled: true,
+  },
+  queueHeadMessageAge: {
+    name: 'rabbitmq.queue.head_message.age',
+    instrument: 'gauge',
+    unit: 's',
+    description:
+      'Age of the oldest ready message, from its `timestamp` property (classic queues, messages published with a ' +
+      'timestamp). Read only with `queueDetails: true`.',
+    attributes: { [ATTR_VHOST]: vhost, [ATTR_QUEUE]: queue },
+    enabled: true,
+  },
+  queueCount: {
+    name: 'rabbitmq.queue.count',
+    instrument: 'gauge',
+    unit: '{queue}',
+    description:
+      'Queues matching the selection: `reported`, or `dropped` because the `maxQueues` cap was reached (a warning is logged).',
+    attributes: {
+      [ATTR_SELECTION]: { description: 'Whether the queue is reported.', values: ['reported', 'dropped'] },
+    },
+    enabled: true,
+  },
+  tapConnected: {
+    name: 'rabbitmq.dead_letter.tap.connected',
+    instrument: 'gauge',
+    unit: '1',
+    description:
+      "1 while the receiver's AMQP connection that consumes the dead-letter taps of a vhost is up, else 0 " +
+      '(dead letters then wait in the bounded tap queue and are counted on reconnect).',
+    attributes: { [ATTR_VHOST]: vhost },
+    enabled: true,
+  },
+} as const satisfies MetricTable;

@@ -1,0 +1,442 @@
+// Dead letters by reason and queue. RabbitMQ 3.10 counts dead letters per node only; the queue and the reason of
+// each one live in the message's `x-death` header. The receiver never touches the company's dead-letter queues:
+// it owns one bounded tap queue per dead-letter exchange (DLX), bound exactly as the real DLQs are bound, so every
+// message a DLX routes to a real DLQ is also routed, once, to the tap. The tap is consumed here and each message
+// is counted by its first `x-death` entry (the latest death: queue and reason), then acknowledged.
+//
+// Exactly-once counting across broker restarts and network cuts: the tap is durable (quorum by default, so its
+// messages survive a restart), a message is counted before its ack, and a message the broker delivers again
+// (`redelivered`, its ack was lost with the connection) is recognised by its fingerprint and not counted twice.
+import { createHash } from 'node:crypto';
+import { type Channel, type ChannelModel, type ConsumeMessage, connect } from 'amqplib';
+import type { Selection } from './config.ts';
+import { httpGet } from './http.ts';
+import type { DeadLetterReason } from './metrics.ts';
+import { DEAD_LETTER_REASONS } from './metrics.ts';
+
+export interface TapOptions {
+  instance: string;
+  amqpUrl: string;
+  username: string;
+  password: string;
+  managementUrl: string;
+  auth: string;
+  selection: Selection;
+  prefix: string;
+  maxLength: number;
+  messageTtl: number;
+  expires: number;
+  queueType: 'quorum' | 'classic';
+  discoveryIntervalMs: number;
+  warn(message: string): void;
+}
+
+interface BindingSpec {
+  routingKey: string;
+  arguments: Record<string, unknown>;
+}
+
+interface DlxPlan {
+  exchange: string;
+  bindings: BindingSpec[];
+  /** Real dead-letter queues bound to this exchange. */
+  dlqs: string[];
+}
+
+export interface DeadLetterCount {
+  vhost: string;
+  queue: string;
+  reason: DeadLetterReason;
+  value: number;
+}
+
+const REMEMBERED = 10_000;
+const MIN_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30_000;
+
+const enc = encodeURIComponent;
+
+function bindingKey(b: BindingSpec): string {
+  return `${b.routingKey}\u0000${JSON.stringify(Object.entries(b.arguments).sort(([a], [c]) => (a < c ? -1 : 1)))}`;
+}
+
+/** Name of the receiver's tap queue for one DLX; unique per receiver instance so two instances never share one. */
+export function tapQueueName(prefix: string, instance: string, exchange: string): string {
+  return `${prefix}.${instance.replace(/[^A-Za-z0-9_-]/g, '_')}.${exchange}`;
+}
+
+/** All the taps of one receiver instance: discovery over HTTP, one AMQP connection per vhost. */
+export class DeadLetterTaps {
+  readonly #o: TapOptions;
+  readonly #vhosts = new Map<string, VhostTap>();
+  readonly #counts = new Map<string, DeadLetterCount>();
+  /** vhost -> DLQ name -> DLX name */
+  #dlqs = new Map<string, Map<string, string>>();
+  #timer: NodeJS.Timeout | undefined;
+  #discovering: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: TapOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    const loop = () => {
+      if (this.#closed) return;
+      this.discover()
+        .catch((err: unknown) => this.#o.warn(`dead-letter discovery failed: ${(err as Error).message}`))
+        .finally(() => {
+          if (!this.#closed) this.#timer = setTimeout(loop, this.#o.discoveryIntervalMs).unref();
+        });
+    };
+    loop();
+  }
+
+  /** Finds the DLXs of the selected queues and their bindings, and brings every vhost's taps in line. */
+  discover(): Promise<void> {
+    this.#discovering ??= this.#discover().finally(() => {
+      this.#discovering = undefined;
+    });
+    return this.#discovering;
+  }
+
+  async #discover(): Promise<void> {
+    const { managementUrl: base, auth, selection } = this.#o;
+    const vhosts = (JSON.parse(await httpGet(`${base}/api/vhosts?columns=name`, auth)) as { name: string }[])
+      .map((v) => v.name)
+      .filter((v) => selection.vhostMayMatch(v));
+    const dlqs = new Map<string, Map<string, string>>();
+    const plans = new Map<string, DlxPlan[] | undefined>();
+    for (const vhost of vhosts) {
+      let vplans: DlxPlan[];
+      try {
+        vplans = await this.#planVhost(vhost);
+      } catch (err) {
+        // One vhost failing never drops the others; its taps keep running on the last plan.
+        this.#o.warn(`dead-letter discovery in vhost ${vhost}: ${(err as Error).message}`);
+        const keep = this.#dlqs.get(vhost);
+        if (keep) dlqs.set(vhost, new Map(keep));
+        plans.set(vhost, undefined);
+        continue;
+      }
+      plans.set(vhost, vplans);
+      const m = new Map<string, string>();
+      for (const p of vplans) for (const q of p.dlqs) m.set(q, p.exchange);
+      dlqs.set(vhost, m);
+    }
+    this.#dlqs = dlqs;
+    for (const [vhost, vplans] of plans) {
+      if (vplans === undefined) continue;
+      let tap = this.#vhosts.get(vhost);
+      if (!tap && vplans.length === 0) continue;
+      if (!tap) {
+        tap = new VhostTap(vhost, this.#o, (q, r) => this.#count(vhost, q, r));
+        this.#vhosts.set(vhost, tap);
+      }
+      await tap.setPlan(vplans);
+    }
+    for (const [vhost, tap] of this.#vhosts) {
+      if (!plans.has(vhost)) {
+        // The vhost is gone (or no longer selected): its taps went with it, or are left to expire.
+        this.#vhosts.delete(vhost);
+        await tap.close();
+      }
+    }
+  }
+
+  async #planVhost(vhost: string): Promise<DlxPlan[]> {
+    const { managementUrl: base, auth, selection, prefix, warn } = this.#o;
+    const policies = JSON.parse(await httpGet(`${base}/api/policies/${enc(vhost)}`, auth)) as {
+      name: string;
+      definition: Record<string, unknown>;
+    }[];
+    const policyDlx = new Map(policies.map((p) => [p.name, p.definition['dead-letter-exchange']]));
+    // disable_stats makes this listing cheap: names, arguments and policy names only.
+    const queues = JSON.parse(
+      await httpGet(
+        `${base}/api/queues/${enc(vhost)}?disable_stats=true&enable_queue_totals=true&columns=name,arguments,policy`,
+        auth,
+      ),
+    ) as { name: string; arguments?: Record<string, unknown>; policy?: string }[];
+    const exchanges = new Set<string>();
+    for (const q of queues) {
+      if (q.name.startsWith(`${prefix}.`) || !selection.matches(vhost, q.name)) continue;
+      // A queue argument overrides a policy (operator policies cannot set a DLX).
+      const dlx = q.arguments?.['x-dead-letter-exchange'] ?? (q.policy ? policyDlx.get(q.policy) : undefined);
+      if (typeof dlx !== 'string') continue;
+      if (dlx === '') {
+        warn(`queue ${vhost}/${q.name} dead-letters to the default exchange, which cannot be tapped`);
+        continue;
+      }
+      exchanges.add(dlx);
+    }
+    const plans: DlxPlan[] = [];
+    for (const exchange of [...exchanges].sort()) {
+      let raw: string;
+      try {
+        raw = await httpGet(`${base}/api/exchanges/${enc(vhost)}/${enc(exchange)}/bindings/source`, auth);
+      } catch (err) {
+        warn(
+          `dead-letter exchange ${vhost}/${exchange}: ${(err as Error).message} (the broker drops its dead letters)`,
+        );
+        continue;
+      }
+      const bindings = JSON.parse(raw) as {
+        destination: string;
+        destination_type: string;
+        routing_key: string;
+        arguments: Record<string, unknown>;
+      }[];
+      const specs = new Map<string, BindingSpec>();
+      const dlqs: string[] = [];
+      for (const b of bindings) {
+        if (b.destination_type !== 'queue') {
+          warn(`dead-letter exchange ${vhost}/${exchange} routes to exchange ${b.destination}: not mirrored`);
+          continue;
+        }
+        if (b.destination.startsWith(`${prefix}.`)) continue;
+        dlqs.push(b.destination);
+        const spec = { routingKey: b.routing_key, arguments: b.arguments ?? {} };
+        specs.set(bindingKey(spec), spec);
+      }
+      if (specs.size > 0) plans.push({ exchange, bindings: [...specs.values()], dlqs });
+    }
+    return plans;
+  }
+
+  #count(vhost: string, queue: string, reason: DeadLetterReason): void {
+    if (!this.#o.selection.matches(vhost, queue)) return;
+    const key = `${vhost}\u0000${queue}\u0000${reason}`;
+    const c = this.#counts.get(key);
+    if (c) c.value++;
+    else this.#counts.set(key, { vhost, queue, reason, value: 1 });
+  }
+
+  counts(): DeadLetterCount[] {
+    return [...this.#counts.values()];
+  }
+
+  /** Real dead-letter queues by vhost: queue -> DLX. */
+  deadLetterQueues(): ReadonlyMap<string, ReadonlyMap<string, string>> {
+    return this.#dlqs;
+  }
+
+  connections(): { vhost: string; connected: boolean }[] {
+    return [...this.#vhosts].map(([vhost, t]) => ({ vhost, connected: t.connected }));
+  }
+
+  /** Resolves when every vhost with a plan is connected and consuming all its taps (tests, benchmarks). */
+  ready(): boolean {
+    return [...this.#vhosts.values()].every((t) => t.ready);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    await this.#discovering?.catch(() => {});
+    await Promise.all([...this.#vhosts.values()].map((t) => t.close()));
+  }
+}
+
+/** One vhost: one AMQP connection, one channel, one tap queue per DLX. Reconnects with backoff. */
+class VhostTap {
+  readonly #vhost: string;
+  readonly #o: TapOptions;
+  readonly #count: (queue: string, reason: DeadLetterReason) => void;
+  #plan: DlxPlan[] = [];
+  #conn: ChannelModel | undefined;
+  #ch: Channel | undefined;
+  /** exchange -> consumer tag, for the taps being consumed on the current channel */
+  #consuming = new Map<string, string>();
+  #applied = false;
+  #attempt = 0;
+  #retry: NodeJS.Timeout | undefined;
+  #closed = false;
+  #lock: Promise<void> = Promise.resolve();
+  /** Fingerprints of the last counted messages, oldest first, to skip a redelivery of one we already counted. */
+  readonly #seen = new Set<string>();
+
+  constructor(vhost: string, options: TapOptions, count: (queue: string, reason: DeadLetterReason) => void) {
+    this.#vhost = vhost;
+    this.#o = options;
+    this.#count = count;
+  }
+
+  get connected(): boolean {
+    return this.#ch !== undefined;
+  }
+
+  get ready(): boolean {
+    return this.#ch !== undefined && this.#applied;
+  }
+
+  #serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.#lock.then(fn, fn);
+    this.#lock = next.catch(() => {});
+    return next;
+  }
+
+  setPlan(plan: DlxPlan[]): Promise<void> {
+    this.#plan = plan;
+    this.#applied = false;
+    return this.#serial(async () => {
+      if (!this.#ch) await this.#connect();
+      if (this.#ch) await this.#apply(this.#ch);
+    }).catch((err: unknown) => this.#lost(err));
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#closed) return;
+    const u = new URL(this.#o.amqpUrl);
+    const conn = await connect(
+      {
+        protocol: u.protocol.replace(':', ''),
+        hostname: u.hostname,
+        port: u.port ? Number(u.port) : undefined,
+        username: this.#o.username,
+        password: this.#o.password,
+        vhost: this.#vhost,
+        heartbeat: 15,
+        // Shown in the management UI's connection list.
+        clientProperties: { connection_name: `foursignals receiver ${this.#o.instance} (dead-letter taps)` },
+      } as Parameters<typeof connect>[0],
+      { timeout: 10_000 },
+    );
+    conn.on('error', () => {});
+    conn.on('close', () => {
+      if (this.#conn === conn) this.#lost(new Error('connection closed'));
+    });
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    ch.on('close', () => {
+      if (this.#ch === ch) this.#lost(new Error('channel closed'));
+    });
+    await ch.prefetch(500);
+    this.#conn = conn;
+    this.#ch = ch;
+    this.#consuming = new Map();
+    this.#attempt = 0;
+  }
+
+  /** Declares, binds and consumes every tap of the plan; unbinds and deletes what the plan no longer has. */
+  async #apply(ch: Channel): Promise<void> {
+    const { prefix, instance } = this.#o;
+    const wanted = new Set(this.#plan.map((p) => p.exchange));
+    for (const p of this.#plan) {
+      const tap = tapQueueName(prefix, instance, p.exchange);
+      await ch.assertQueue(tap, {
+        durable: true,
+        arguments: {
+          'x-queue-type': this.#o.queueType,
+          'x-max-length': this.#o.maxLength,
+          'x-overflow': 'drop-head',
+          'x-message-ttl': this.#o.messageTtl,
+          'x-expires': this.#o.expires,
+        },
+      });
+      // Reconciled against the broker's bindings every time: a DLX deleted and re-created lost them.
+      const bound = await this.#currentBindings(tap, p.exchange);
+      const next = new Map<string, BindingSpec>();
+      for (const b of p.bindings) {
+        const key = bindingKey(b);
+        if (!bound.has(key)) await ch.bindQueue(tap, p.exchange, b.routingKey, b.arguments);
+        next.set(key, b);
+      }
+      for (const [key, b] of bound) {
+        if (!next.has(key)) await ch.unbindQueue(tap, p.exchange, b.routingKey, b.arguments);
+      }
+      if (!this.#consuming.has(p.exchange)) {
+        const { consumerTag } = await ch.consume(tap, (m) => this.#onMessage(m), { noAck: false, exclusive: true });
+        this.#consuming.set(p.exchange, consumerTag);
+      }
+    }
+    for (const [exchange, tag] of this.#consuming) {
+      if (wanted.has(exchange)) continue;
+      await ch.cancel(tag);
+      await ch.deleteQueue(tapQueueName(prefix, instance, exchange));
+      this.#consuming.delete(exchange);
+    }
+    this.#applied = true;
+  }
+
+  /** The tap's bindings to `exchange` as the broker has them. */
+  async #currentBindings(tap: string, exchange: string): Promise<Map<string, BindingSpec>> {
+    const { managementUrl: base, auth } = this.#o;
+    const list = JSON.parse(
+      await httpGet(`${base}/api/bindings/${enc(this.#vhost)}/e/${enc(exchange)}/q/${enc(tap)}`, auth),
+    ) as { routing_key: string; arguments?: Record<string, unknown> }[];
+    return new Map(
+      list.map((b) => {
+        const spec = { routingKey: b.routing_key, arguments: b.arguments ?? {} };
+        return [bindingKey(spec), spec];
+      }),
+    );
+  }
+
+  #onMessage(m: ConsumeMessage | null): void {
+    const ch = this.#ch;
+    if (m === null) {
+      // The broker cancelled a consumer (tap deleted by someone): reconnect and re-apply the plan.
+      this.#lost(new Error('tap consumer cancelled by the broker'));
+      return;
+    }
+    const fp = fingerprint(m);
+    if (!(m.fields.redelivered && this.#seen.has(fp))) {
+      const death = firstDeath(m);
+      if (death) this.#count(death.queue, death.reason);
+      this.#seen.add(fp);
+      if (this.#seen.size > REMEMBERED) this.#seen.delete(this.#seen.values().next().value as string);
+    }
+    ch?.ack(m);
+  }
+
+  #lost(err: unknown): void {
+    const conn = this.#conn;
+    const hadChannel = this.#ch !== undefined;
+    this.#conn = undefined;
+    this.#ch = undefined;
+    this.#consuming = new Map();
+    this.#applied = false;
+    conn?.close().catch(() => {});
+    if (this.#closed || this.#retry) return;
+    if (hadChannel || this.#attempt === 0) {
+      this.#o.warn(`dead-letter taps of vhost ${this.#vhost}: ${(err as Error).message}; reconnecting`);
+    }
+    const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** this.#attempt++);
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.setPlan(this.#plan);
+    }, delay);
+    this.#retry.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    await this.#lock;
+    const conn = this.#conn;
+    this.#conn = undefined;
+    this.#ch = undefined;
+    await conn?.close().catch(() => {});
+  }
+}
+
+function fingerprint(m: ConsumeMessage): string {
+  const h = createHash('sha1');
+  h.update(m.content);
+  h.update(JSON.stringify([m.properties.headers, m.properties.messageId, m.properties.timestamp, m.fields.routingKey]));
+  return h.digest('base64');
+}
+
+/** The latest death of a message: the first `x-death` entry (RabbitMQ keeps the most recent first). */
+export function firstDeath(m: {
+  properties: { headers?: Record<string, unknown> | undefined };
+}): { queue: string; reason: DeadLetterReason } | undefined {
+  const deaths = m.properties.headers?.['x-death'];
+  if (!Array.isArray(deaths) || deaths.length === 0) return undefined;
+  const first = deaths[0] as { queue?: unknown; reason?: unknown };
+  const reason = String(first.reason);
+  if (typeof first.queue !== 'string' || !(DEAD_LETTER_REASONS as readonly string[]).includes(reason)) return undefined;
+  return { queue: first.queue, reason: reason as DeadLetterReason };
+}
