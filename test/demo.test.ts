@@ -177,7 +177,7 @@ async function faultSignals() {
   };
 }
 
-test('each fault switch moves its signal and the others stay calm', async () => {
+test('each fault switch moves its signal and the others stay calm', async (t) => {
   const ac = new AbortController();
   const load = runLoad({
     targets,
@@ -189,68 +189,86 @@ test('each fault switch moves its signal and the others stay calm', async () => 
     runId: `${RUN}c`,
   });
   const within = 90_000;
+  type Signals = Awaited<ReturnType<typeof faultSignals>>;
+  /** Switches one fault on, waits for its signal, checks the others, switches it off again. */
+  const phase = async (
+    name: string,
+    fault: Partial<Faults>,
+    moved: (now: Signals, base: Signals) => boolean,
+    calm: (now: Signals, base: Signals) => string | undefined,
+    recovered?: (now: Signals) => boolean,
+  ) =>
+    t.test(name, async () => {
+      const base = await faultSignals();
+      setFaults(fault);
+      try {
+        const now = await waitFor(`${name} to move its signal`, faultSignals, (x) => moved(x, base), within);
+        const noisy = calm(now, base);
+        assert.equal(noisy, undefined, `others calm during ${name}: ${JSON.stringify({ base, now })}`);
+      } finally {
+        setFaults({});
+      }
+      if (recovered) await waitFor(`${name} to recover`, faultSignals, recovered, within);
+    });
+  const quiet = (x: Signals, b: Signals, except: string): string | undefined => {
+    if (except !== 'poison' && x.rejected > b.rejected) return 'rejected dead letters moved';
+    if (except !== 'worker-stop' && x.consumers < 1) return 'the worker stopped consuming';
+    if (except !== 'worker-stop' && x.inFlight >= 50) return 'the backlog grew';
+    if (except !== 'connection-leak' && x.idleInTx >= 5) return 'idle-in-transaction connections climbed';
+    if (except !== 's3-errors' && x.s3Errors > b.s3Errors) return 'S3 errors moved';
+    return undefined;
+  };
   try {
-    // poison: orders the worker rejects -> dead letters, reason rejected
-    let base = await faultSignals();
-    setFaults({ poison: true });
-    let s = await waitFor(
-      'rejected dead letters to climb',
-      faultSignals,
-      (x) => x.rejected >= base.rejected + 3,
-      within,
+    await phase(
+      'poison (dead letters, reason rejected)',
+      { poison: true },
+      (x, b) => x.rejected >= b.rejected + 3,
+      (x, b) => quiet(x, b, 'poison'),
     );
-    assert.ok(s.idleInTx < 5 && s.consumers >= 1, `others calm during poison: ${JSON.stringify(s)}`);
-    setFaults({});
-
-    // worker-stop: no consumer, the backlog grows
-    base = await faultSignals();
-    setFaults({ workerStop: true });
-    s = await waitFor(
-      'the backlog to grow with no consumer',
-      faultSignals,
+    await phase(
+      'worker-stop (no consumer, the backlog grows)',
+      { workerStop: true },
       (x) => x.consumers === 0 && x.inFlight >= 20,
-      within,
+      (x, b) => quiet(x, b, 'worker-stop'),
+      (x) => x.consumers >= 1 && x.inFlight < 20,
     );
-    assert.ok(s.idleInTx < 5, `others calm during worker-stop: ${JSON.stringify(s)}`);
-    setFaults({});
-    await waitFor('the backlog to drain', faultSignals, (x) => x.consumers >= 1 && x.inFlight < 20, within);
-
-    // connection-leak: idle-in-transaction connections on the Shop DB climb, and go when it stops
-    base = await faultSignals();
-    setFaults({ connectionLeak: true });
-    s = await waitFor('leaked connections to climb', faultSignals, (x) => x.idleInTx >= 20, within);
-    assert.ok(s.consumers >= 1 && s.inFlight < 50, `others calm during connection-leak: ${JSON.stringify(s)}`);
-    setFaults({});
-    await waitFor('leaked connections to close', faultSignals, (x) => x.idleInTx < 5, within);
-
-    // slow-queries: the Shop DB's mean statement duration over the window rises well above the window before
-    const t0 = await faultSignals();
-    await new Promise((r) => setTimeout(r, 20_000));
-    const t1 = await waitFor(
-      'a fresh PostgreSQL scrape',
-      faultSignals,
-      (x) => x.shopStatements > t0.shopStatements,
-      within,
+    await phase(
+      'connection-leak (idle-in-transaction connections on the Shop DB)',
+      { connectionLeak: true },
+      (x) => x.idleInTx >= 20,
+      (x, b) => quiet(x, b, 'connection-leak'),
+      (x) => x.idleInTx < 5,
     );
-    const normalMean = (t1.shopTime - t0.shopTime) / Math.max(1, t1.shopStatements - t0.shopStatements);
-    setFaults({ slowQueries: true });
-    s = await waitFor(
-      'the mean statement duration to rise',
-      faultSignals,
-      (x) =>
-        x.shopStatements > t1.shopStatements + 20 &&
-        (x.shopTime - t1.shopTime) / (x.shopStatements - t1.shopStatements) > Math.max(5 * normalMean, 0.005),
-      within,
+    await t.test('slow-queries (mean statement duration of the Shop DB)', async () => {
+      const t0 = await faultSignals();
+      const t1 = await waitFor(
+        'two fresh PostgreSQL scrapes',
+        faultSignals,
+        (x) => x.shopStatements > t0.shopStatements + 100,
+        within,
+      );
+      const normalMean = (t1.shopTime - t0.shopTime) / (t1.shopStatements - t0.shopStatements);
+      setFaults({ slowQueries: true });
+      try {
+        const now = await waitFor(
+          'the mean statement duration to rise',
+          faultSignals,
+          (x) =>
+            x.shopStatements > t1.shopStatements + 50 &&
+            (x.shopTime - t1.shopTime) / (x.shopStatements - t1.shopStatements) > Math.max(5 * normalMean, 0.005),
+          within,
+        );
+        assert.equal(quiet(now, t1, 'slow-queries'), undefined, JSON.stringify({ t1, now }));
+      } finally {
+        setFaults({});
+      }
+    });
+    await phase(
+      's3-errors (the apps’ S3 calls fail with 403 and 404)',
+      { s3Errors: true },
+      (x, b) => x.s3Errors >= b.s3Errors + 5,
+      (x, b) => quiet(x, b, 's3-errors'),
     );
-    assert.ok(s.idleInTx < 5 && s.consumers >= 1, `others calm during slow-queries: ${JSON.stringify(s)}`);
-    setFaults({});
-
-    // s3-errors: the apps' S3 calls fail with 403 / 404
-    base = await faultSignals();
-    setFaults({ s3Errors: true });
-    s = await waitFor('S3 errors to climb', faultSignals, (x) => x.s3Errors >= base.s3Errors + 5, within);
-    assert.ok(s.idleInTx < 5 && s.consumers >= 1, `others calm during s3-errors: ${JSON.stringify(s)}`);
-    assert.equal(s.rejected, base.rejected, 'no dead letters during s3-errors');
   } finally {
     setFaults({});
     ac.abort();

@@ -45,7 +45,7 @@ export class Db {
    * The connection-leak fault: called once per request; while the fault is on, opens a connection that stays
    * idle in a transaction and is never given back, up to `cap`. When the fault goes off, the leaked ones close.
    */
-  leakTick(cap = 40): void {
+  leakTick(cap = 15): void {
     if (!this.#faults.current.connectionLeak) {
       if (this.#leaked.length > 0) {
         for (const c of this.#leaked.splice(0)) c.end().catch(() => {});

@@ -1,6 +1,7 @@
 import {
   CreateBucketCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
@@ -33,6 +34,12 @@ export class Store {
 
   async ensureBucket(bucket: string): Promise<void> {
     if (!this.#client) return;
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: bucket }));
+      return;
+    } catch (err) {
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw err;
+    }
     try {
       await this.#client.send(new CreateBucketCommand({ Bucket: bucket }));
     } catch (err) {

@@ -106,10 +106,13 @@ app.get('/api/orders/:id/report', async (req, res) => {
   const user = userOf(req);
   await noteUser(user);
   const id = intParam(req.params.id, 'id');
-  const r = await db.query<{ status: string; result: unknown; product: string; quantity: number }>(
-    'SELECT status, result, product, quantity FROM orders WHERE id = $1 AND user_id = $2',
-    [id, user],
-  );
+  const r = await db.query<{
+    status: string;
+    result: unknown;
+    product: string;
+    quantity: number;
+    report_key: string | null;
+  }>('SELECT status, result, product, quantity, report_key FROM orders WHERE id = $1 AND user_id = $2', [id, user]);
   const order = r.rows[0];
   if (!order) throw new HttpError(404, 'no such order');
   if (order.status !== 'calculated') throw new HttpError(409, `order is ${order.status}`);
@@ -118,10 +121,14 @@ app.get('/api/orders/:id/report', async (req, res) => {
     res.json(report);
     return;
   }
-  const key = `reports/${user}/${id}.json`;
   try {
-    if (!(await store.exists(env.s3.reportsBucket, key)))
+    let key = order.report_key;
+    if (!key) {
+      // first request: render the report into S3 and remember where it is
+      key = `reports/${user}/${id}.json`;
       await store.put(env.s3.reportsBucket, key, JSON.stringify(report), 'application/json');
+      await db.query('UPDATE orders SET report_key = $2 WHERE id = $1', [id, key]);
+    }
     const body = await store.get(env.s3.reportsBucket, key);
     res.type('application/json').send(body ? Buffer.from(body) : JSON.stringify(report));
   } catch (err) {

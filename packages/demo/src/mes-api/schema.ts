@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS orders (
   created_at timestamptz NOT NULL DEFAULT now(),
   calculated_at timestamptz
 );
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS report_key text;
 CREATE INDEX IF NOT EXISTS orders_user_idx ON orders (user_id, id DESC);
 `;
 

@@ -100,7 +100,8 @@ function dbRows(system: string, db: string): SignalRow[] {
       method: 'RED',
       signal: 'errors/s (error)',
       format: 'rps',
-      promql: `sum by (error_type) (rate(postgresql_errors_total{${sel}}[5m]))`,
+      // only the kinds that happen; a single 0 when none does (missing only when the receiver reports nothing)
+      promql: `(sum by (error_type) (rate(postgresql_errors_total{${sel}}[5m])) > 0) or on() (0 * sum(rate(postgresql_errors_total{${sel}}[5m])))`,
       by: ['error_type'],
       influx: { measurement: 'postgresql.errors', where },
     },
@@ -221,9 +222,9 @@ export const SIGNALS: SignalRow[] = [
     id: 'business.new_users',
     system: 'Business',
     method: 'Business',
-    signal: 'new users today',
-    format: 'count',
-    promql: 'sum(increase(app_users_new_total[1d]))',
+    signal: 'new users /day',
+    format: 'per_day',
+    promql: '86400 * sum(rate(app_users_new_total[15m]))',
     influx: { measurement: 'app.users.new' },
   },
   {
