@@ -1,0 +1,119 @@
+// End to end alerting: Prometheus (with deploy/prometheus/rules loaded) -> Alertmanager -> a webhook this test owns
+// (the stack's Alertmanager routes every alert to 127.0.0.1:PORTS.alertWebhook). Under the demo's load the MES
+// worker is stopped (the demo's worker-stop fault cancels its consumer): the backlog alert MesQueueNoConsumers must
+// reach the webhook within its `for` plus the evaluation and delivery delays; the worker is started again: the alert
+// must resolve. The measured time to alert is printed.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, test } from 'node:test';
+import { PORTS } from '@foursignals/stack';
+import { durationSeconds, loadConfig } from '../packages/dashboards/src/config.ts';
+import { CONFIG_FILE, REPO_ROOT } from '../packages/dashboards/src/generate.ts';
+import { noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
+import { MES_QUEUE } from '../packages/demo/src/common/topology.ts';
+import { demoDown, demoStatus, demoUp, faultsFile } from '../packages/demo/src/supervisor.ts';
+import { endpoints, promQuery, waitFor } from './support.ts';
+
+const ALERT = 'MesQueueNoConsumers';
+const config = loadConfig(`${REPO_ROOT}/${CONFIG_FILE}`);
+const forSeconds = durationSeconds(config.queues.noConsumersFor);
+
+interface Notification {
+  at: number;
+  status: string;
+  alerts: { status: string; labels: Record<string, string>; startsAt: string; endsAt: string }[];
+}
+
+const received: Notification[] = [];
+let server: Server;
+let startedDemo = false;
+
+before(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on('end', () => {
+      try {
+        received.push({ at: Date.now(), ...(JSON.parse(body) as Omit<Notification, 'at'>) });
+      } catch {}
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(PORTS.alertWebhook, '127.0.0.1', resolve);
+  });
+  writeFaults(faultsFile(endpoints), noFaults());
+  if (!demoStatus(endpoints).some((p) => p.running)) {
+    console.log('# starting the background demo (npm run demo -- up) for this test');
+    await demoUp({ endpoints, rate: 20 });
+    startedDemo = true;
+  }
+});
+
+after(async () => {
+  writeFaults(faultsFile(endpoints), noFaults());
+  if (startedDemo) await demoDown(endpoints);
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function ours(n: Notification['alerts'][number]): boolean {
+  return n.labels.alertname === ALERT && n.labels.messaging_destination_name === MES_QUEUE;
+}
+
+async function firing(): Promise<boolean> {
+  const r = await promQuery(
+    `ALERTS{alertname="${ALERT}", alertstate="firing", messaging_destination_name="${MES_QUEUE}"}`,
+  );
+  return r.length > 0;
+}
+
+test('the backlog alert reaches the webhook when the MES worker stops, and resolves when it is back', async () => {
+  // The rules are loaded and the queue is watched with its consumer attached.
+  const groups = (await (await fetch(`${endpoints.prometheus_url}/api/v1/rules`)).json()) as {
+    data: { groups: { rules: { name: string }[] }[] };
+  };
+  assert.ok(
+    groups.data.groups.some((g) => g.rules.some((r) => r.name === ALERT)),
+    'Prometheus has not loaded deploy/prometheus/rules/mes.yml',
+  );
+  await waitFor(
+    `the RabbitMQ receiver to report a consumer on ${MES_QUEUE}`,
+    () => promQuery(`sum(rabbitmq_queue_consumers{messaging_destination_name="${MES_QUEUE}"})`),
+    (r) => (r[0]?.value ?? 0) >= 1,
+    180_000,
+  );
+  await waitFor(`${ALERT} not firing before the fault`, firing, (f) => !f, 180_000);
+
+  // Stop the worker under load.
+  const stoppedAt = Date.now();
+  writeFaults(faultsFile(endpoints), { ...noFaults(), workerStop: true });
+  const fired = await waitFor(
+    `${ALERT} at the webhook`,
+    async () => received.find((n) => n.at >= stoppedAt && n.alerts.some((a) => a.status === 'firing' && ours(a))),
+    (n) => n !== undefined,
+    forSeconds * 1000 + 240_000,
+  );
+  const timeToAlert = (fired!.at - stoppedAt) / 1000;
+  const alert = fired!.alerts.find(ours)!;
+  console.log(
+    `# time to alert: ${timeToAlert.toFixed(1)} s from stopping the worker to the webhook ` +
+      `(for ${forSeconds} s + receiver scrape, export, rule evaluation every 15 s, Alertmanager group_wait 5 s)`,
+  );
+  assert.ok(timeToAlert >= forSeconds, `fired after ${timeToAlert} s, before its for of ${forSeconds} s`);
+  assert.equal(alert.labels.severity, 'critical');
+  assert.equal(alert.labels.rabbitmq_vhost_name, '/');
+
+  // Start it again: the alert resolves.
+  const restartedAt = Date.now();
+  writeFaults(faultsFile(endpoints), noFaults());
+  const resolved = await waitFor(
+    `${ALERT} resolved at the webhook`,
+    async () => received.find((n) => n.at >= restartedAt && n.alerts.some((a) => a.status === 'resolved' && ours(a))),
+    (n) => n !== undefined,
+    240_000,
+  );
+  console.log(`# time to resolve: ${((resolved!.at - restartedAt) / 1000).toFixed(1)} s after restarting the worker`);
+});
