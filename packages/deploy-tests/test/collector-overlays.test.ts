@@ -9,10 +9,12 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Endpoints, readEndpoints } from '@foursignals/stack';
+import { parse } from 'yaml';
 import { configArgs, type RunningCollector, startCollector } from '../src/collector.ts';
 import { type GeneratedCerts, generateCerts } from '../src/net.ts';
-import { collectorBinary } from '../src/tools.ts';
+import { collectorBinary, REPO } from '../src/tools.ts';
 
+const OVERLAYS = join(REPO, 'otel-collector', 'overlays');
 const SENDER = join(import.meta.dirname, 'fixtures', 'send-metric.ts');
 const METRIC = 'deploy_tests_probe';
 
@@ -82,13 +84,36 @@ describe('collector overlays: every production combination is a valid config of 
     ['agent'],
     ['agent', 'scraper'],
   ];
+  const env = { PATH: process.env.PATH, INFLUXDB_V1_COMPATIBILITY: 'false', INFLUXDB_TOKEN: 'x' };
   for (const overlays of combos) {
     it(`config.yaml ${overlays.map((o) => `+ ${o}`).join(' ')}`, () => {
-      const r = spawnSync(collectorBinary(), ['validate', ...configArgs(overlays)], {
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH, INFLUXDB_V1_COMPATIBILITY: 'false', INFLUXDB_TOKEN: 'x' },
-      });
+      const r = spawnSync(collectorBinary(), ['validate', ...configArgs(overlays)], { encoding: 'utf8', env });
       assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+      // Every component an overlay defines or changes must be IN USE in the merged config: an overlay that names
+      // a component the base config has renamed would otherwise add a silent, unused copy.
+      const printed = spawnSync(collectorBinary(), ['print-config', '--format=json', ...configArgs(overlays)], {
+        encoding: 'utf8',
+        env,
+      });
+      assert.equal(printed.status, 0, printed.stderr);
+      const merged = JSON.parse(printed.stdout) as {
+        service: { extensions: string[]; pipelines: Record<string, Record<string, string[]>> };
+      };
+      const used = new Set([
+        ...merged.service.extensions,
+        ...Object.values(merged.service.pipelines).flatMap((p) => Object.values(p).flat()),
+      ]);
+      for (const overlay of overlays) {
+        const doc = parse(readFileSync(join(OVERLAYS, `${overlay}.yaml`), 'utf8')) as Record<
+          string,
+          object | undefined
+        >;
+        for (const section of ['receivers', 'processors', 'exporters', 'extensions']) {
+          for (const id of Object.keys(doc[section] ?? {})) {
+            assert.ok(used.has(id), `${overlay}.yaml: ${section}.${id} is not used by any pipeline or the service`);
+          }
+        }
+      }
     });
   }
 

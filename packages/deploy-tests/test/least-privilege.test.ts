@@ -1,0 +1,196 @@
+// The least-privilege users of docs/security.md, created with the exact SQL / API calls the doc gives, against the
+// local stack's real PostgreSQL and RabbitMQ (in a scratch database / vhost): they can read what the receivers
+// read, and nothing else.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Endpoints, readEndpoints } from '@foursignals/stack';
+import { connect } from 'amqplib';
+import pg from 'pg';
+import { REPO } from '../src/tools.ts';
+
+const suffix = randomBytes(4).toString('hex');
+let stack: Endpoints;
+
+function psql(url: string, args: string[]): string {
+  const r = spawnSync('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], { encoding: 'utf8' });
+  assert.equal(r.error, undefined, 'psql (Debian postgresql-client, installed by the stack) is missing');
+  assert.equal(r.status, 0, `psql ${args.join(' ')}:\n${r.stderr}`);
+  return r.stdout;
+}
+
+function withDatabase(url: string, database: string, user?: { name: string; password: string }): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  if (user) {
+    u.username = user.name;
+    u.password = user.password;
+  }
+  return u.toString();
+}
+
+describe('PostgreSQL: the monitoring role (deploy/compose/postgres/monitoring-role.sql)', () => {
+  const db = `fs_deploy_${suffix}`;
+  const role = { name: `fs_deploy_monitor_${suffix}`, password: randomBytes(12).toString('hex') };
+  let superuser: string;
+
+  before(() => {
+    stack = readEndpoints();
+    superuser = stack.postgres_url;
+    psql(superuser, ['-c', `CREATE DATABASE ${db}`]);
+    psql(withDatabase(superuser, db), [
+      '-c',
+      'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE TABLE orders (id int, secret text); INSERT INTO orders VALUES (1, $$x$$)',
+    ]);
+    // Exactly as docs/security.md says (run twice: it is idempotent).
+    for (let i = 0; i < 2; i++) {
+      psql(superuser, [
+        '-v',
+        `monitor_role=${role.name}`,
+        '-v',
+        `monitor_password=${role.password}`,
+        '-v',
+        `databases='${db}'`,
+        '-f',
+        join(REPO, 'deploy', 'compose', 'postgres', 'monitoring-role.sql'),
+      ]);
+    }
+  });
+
+  after(() => {
+    if (!superuser) return;
+    psql(superuser, ['-c', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`]);
+    psql(superuser, ['-c', `DROP ROLE IF EXISTS ${role.name}`]);
+  });
+
+  it('reads pg_stat_database, pg_stat_activity (with other roles’ queries) and pg_stat_statements', async () => {
+    const client = new pg.Client({ connectionString: withDatabase(superuser, db, role) });
+    await client.connect();
+    try {
+      const who = await client.query('SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user');
+      assert.deepEqual(who.rows[0], { current_user: role.name, rolsuper: false });
+      const dbs = await client.query('SELECT datname, xact_commit FROM pg_stat_database WHERE datname = $1', [db]);
+      assert.equal(dbs.rowCount, 1);
+      const activity = await client.query(
+        `SELECT count(*)::int AS hidden FROM pg_stat_activity
+          WHERE backend_type = 'client backend' AND query = '<insufficient privilege>'`,
+      );
+      assert.equal(activity.rows[0].hidden, 0, 'pg_monitor shows every session’s query');
+      const statements = await client.query('SELECT count(*)::int AS n FROM pg_stat_statements');
+      assert.ok(statements.rows[0].n > 0);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('cannot read a table or write, and holds at most 5 connections', async () => {
+    const client = new pg.Client({ connectionString: withDatabase(superuser, db, role) });
+    await client.connect();
+    try {
+      await assert.rejects(client.query('SELECT * FROM orders'), /permission denied/);
+      await assert.rejects(client.query('CREATE TABLE t (x int)'), /read-only transaction|permission denied/);
+      const limits = await client.query('SELECT rolconnlimit, rolconfig FROM pg_roles WHERE rolname = current_user');
+      assert.equal(limits.rows[0].rolconnlimit, 5);
+      assert.ok(limits.rows[0].rolconfig.includes('default_transaction_read_only=on'));
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('RabbitMQ: the monitoring user (docs/security.md)', () => {
+  const vhost = `fs-deploy-${suffix}`;
+  const user = { name: `fs-deploy-monitor-${suffix}`, password: randomBytes(12).toString('hex') };
+  let api: string;
+  let admin: string;
+
+  async function call(method: string, path: string, auth: string, body?: unknown): Promise<Response> {
+    return fetch(`${api}/api/${path}`, {
+      method,
+      headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  }
+  const v = encodeURIComponent(vhost);
+
+  before(async () => {
+    stack = readEndpoints();
+    api = stack.rabbitmq_management_url;
+    admin = `${stack.rabbitmq_management_user ?? 'guest'}:${stack.rabbitmq_management_password ?? 'guest'}`;
+    for (const [method, path, body] of [
+      ['PUT', `vhosts/${v}`, undefined],
+      // The company's objects: a work queue and its dead-letter exchange + queue.
+      ['PUT', `exchanges/${v}/orders.dlx`, { type: 'fanout', durable: true }],
+      ['PUT', `queues/${v}/orders`, { durable: true, arguments: { 'x-dead-letter-exchange': 'orders.dlx' } }],
+      ['PUT', `queues/${v}/orders.dead`, { durable: true }],
+      ['POST', `bindings/${v}/e/orders.dlx/q/orders.dead`, { routing_key: '' }],
+      // The doc's commands, through the management API (same effect as rabbitmqctl add_user / set_user_tags /
+      // set_permissions).
+      ['PUT', `users/${encodeURIComponent(user.name)}`, { password: user.password, tags: 'monitoring' }],
+      [
+        'PUT',
+        `permissions/${v}/${encodeURIComponent(user.name)}`,
+        {
+          configure: '^foursignals\\.tap\\..*',
+          write: '^foursignals\\.tap\\..*',
+          read: '^(foursignals\\.tap\\..*|.*\\.dlx)$',
+        },
+      ],
+    ] as const) {
+      const r = await call(method, path, admin, body);
+      assert.ok(r.ok, `${method} ${path}: ${r.status} ${await r.text()}`);
+    }
+  });
+
+  after(async () => {
+    if (!api) return;
+    await call('DELETE', `users/${encodeURIComponent(user.name)}`, admin);
+    await call('DELETE', `vhosts/${v}`, admin);
+  });
+
+  it('reads everything the receiver reads from the management API', async () => {
+    for (const path of [
+      'overview',
+      'vhosts',
+      `queues/${v}`,
+      `policies/${v}`,
+      `exchanges/${v}/orders.dlx/bindings/source`,
+    ]) {
+      const r = await call('GET', path, `${user.name}:${user.password}`);
+      assert.equal(r.status, 200, `GET ${path}`);
+    }
+    const queues = (await (await call('GET', `queues/${v}`, `${user.name}:${user.password}`)).json()) as {
+      name: string;
+    }[];
+    assert.ok(queues.some((q) => q.name === 'orders'));
+  });
+
+  it('may own and bind its tap queue, but not touch, read or create the company’s queues', async () => {
+    const amqp = new URL(stack.rabbitmq_url);
+    amqp.username = user.name;
+    amqp.password = user.password;
+    amqp.pathname = `/${v}`;
+    const conn = await connect(amqp.toString());
+    try {
+      const ch = await conn.createChannel();
+      const tap = `foursignals.tap.test.orders.dlx`;
+      await ch.assertQueue(tap, { durable: false, autoDelete: true });
+      await ch.bindQueue(tap, 'orders.dlx', '');
+      await ch.deleteQueue(tap);
+      await ch.close();
+      for (const attempt of [
+        (c: Awaited<ReturnType<typeof conn.createChannel>>) => c.get('orders'),
+        (c: Awaited<ReturnType<typeof conn.createChannel>>) => c.assertQueue('new-queue'),
+        (c: Awaited<ReturnType<typeof conn.createChannel>>) => c.purgeQueue('orders.dead'),
+      ]) {
+        const c = await conn.createChannel();
+        c.on('error', () => {});
+        await assert.rejects(attempt(c), /ACCESS_REFUSED/);
+      }
+    } finally {
+      await conn.close().catch(() => {});
+    }
+  });
+});
