@@ -70,6 +70,21 @@ async function firing(): Promise<boolean> {
   return r.length > 0;
 }
 
+test('every rule of deploy/prometheus/rules is loaded and evaluates on live data without error', async () => {
+  const body = (await (await fetch(`${endpoints.prometheus_url}/api/v1/rules`)).json()) as {
+    data: { groups: { name: string; file: string; rules: { name: string; health: string; lastError?: string }[] }[] };
+  };
+  const ours = body.data.groups.filter((g) => g.file.includes(`deploy/prometheus/rules/`));
+  const files = new Set(ours.map((g) => g.file.replace(/.*\//, '')));
+  assert.deepEqual([...files].sort(), ['api.yml', 'databases.yml', 'mes.yml', 'pipeline.yml', 's3.yml']);
+  const unhealthy = ours.flatMap((g) =>
+    g.rules
+      .filter((r) => r.health !== 'ok' && r.health !== 'unknown')
+      .map((r) => `${g.name}/${r.name}: ${r.lastError}`),
+  );
+  assert.deepEqual(unhealthy, []);
+});
+
 test('the backlog alert reaches the webhook when the MES worker stops, and resolves when it is back', async () => {
   // The rules are loaded and the queue is watched with its consumer attached.
   const groups = (await (await fetch(`${endpoints.prometheus_url}/api/v1/rules`)).json()) as {

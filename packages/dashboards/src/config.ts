@@ -34,12 +34,14 @@ export interface AlertConfig {
     backlogLimit: number;
     predictWindow: string;
     predictAhead: string;
+    predictMinRatio: number;
   };
   databases: {
     connectionsRatio: number;
     connectionsFor: string;
     predictWindow: string;
     predictAhead: string;
+    predictMinRatio: number;
     rollbackRatio: number;
     regressionFactor: number;
     regressionFloorSeconds: number;
@@ -182,12 +184,14 @@ export function parseConfig(raw: unknown, source = 'config'): AlertConfig {
       backlogLimit: r.number(queues, 'backlog_limit', 'queues', 1, 1e12),
       predictWindow: r.duration(queues, 'predict_window', 'queues'),
       predictAhead: r.duration(queues, 'predict_ahead', 'queues'),
+      predictMinRatio: r.ratio(queues, 'predict_min_ratio', 'queues'),
     },
     databases: {
       connectionsRatio: r.ratio(db, 'connections_ratio', 'databases'),
       connectionsFor: r.duration(db, 'connections_for', 'databases'),
       predictWindow: r.duration(db, 'predict_window', 'databases'),
       predictAhead: r.duration(db, 'predict_ahead', 'databases'),
+      predictMinRatio: r.ratio(db, 'predict_min_ratio', 'databases'),
       rollbackRatio: r.ratio(db, 'rollback_ratio', 'databases'),
       regressionFactor: r.number(db, 'regression_factor', 'databases', 1, 1000),
       regressionFloorSeconds: r.number(db, 'regression_floor_seconds', 'databases', 0, 3600),

@@ -51,13 +51,15 @@ export function databaseRules(config: AlertConfig): RuleFile {
             alert: 'PostgresqlConnectionsPredictedExhausted',
             expr:
               `predict_linear(${CLUSTER_CONNECTIONS}[${d.predictWindow}], ${durationSeconds(d.predictAhead)})\n` +
-              `>= ${M.pgConnectionMax}`,
+              `>= ${M.pgConnectionMax}\n` +
+              `and\n${CLUSTER_CONNECTIONS} / ${M.pgConnectionMax} > ${num(d.predictMinRatio)}`,
             for: '5m',
             severity: 'warning',
             summary: `PostgreSQL will run out of connections within ${d.predictAhead}`,
             description:
               `At the trend of the last ${d.predictWindow}, open connections reach {{ $value | humanize }} within ` +
-              `${d.predictAhead}, at or past max_connections: a connection leak.`,
+              `${d.predictAhead}, at or past max_connections (now above ${num(d.predictMinRatio * 100)}% of it): a ` +
+              'connection leak.',
           }),
           alert(config, {
             alert: 'PostgresqlDeadlocks',

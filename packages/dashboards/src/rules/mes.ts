@@ -85,13 +85,15 @@ export function mesRules(config: AlertConfig): RuleFile {
             alert: 'MesBacklogPredictedOverLimit',
             expr:
               `predict_linear(${QUEUE_BACKLOG}{${work}}[${q.predictWindow}], ${durationSeconds(q.predictAhead)})` +
-              ` > ${num(q.backlogLimit)}\nand\n${QUEUE_BACKLOG}{${work}} <= ${num(q.backlogLimit)}`,
+              ` > ${num(q.backlogLimit)}\nand\n${QUEUE_BACKLOG}{${work}} <= ${num(q.backlogLimit)}\n` +
+              `and\n${QUEUE_BACKLOG}{${work}} > ${num(q.backlogLimit * q.predictMinRatio)}`,
             for: '5m',
             severity: 'warning',
             summary: 'Queue {{ $labels.messaging_destination_name }} will pass its limit within ' + q.predictAhead,
             description:
               `At the trend of the last ${q.predictWindow}, the backlog of {{ $labels.${L.queue} }} reaches ` +
-              `{{ $value | humanize }} messages within ${q.predictAhead}, past the limit of ${num(q.backlogLimit)}.`,
+              `{{ $value | humanize }} messages within ${q.predictAhead}, past the limit of ${num(q.backlogLimit)} ` +
+              `(checked once the backlog is above ${num(q.predictMinRatio * 100)}% of the limit).`,
           }),
           alert(config, {
             alert: 'MesBacklogOverLimit',
