@@ -18,6 +18,7 @@ import {
   type CompanyOptions,
   demoDown,
   demoStatus,
+  demoUp,
   type RunningService,
   startCompany,
   stopCompany,
@@ -30,6 +31,7 @@ const NS = `foursignals-${RUN}`;
 const dir = mkdtempSync(join(tmpdir(), 'foursignals-demo-e2e-'));
 const faultsFile = join(dir, 'faults.json');
 let company: RunningService[] = [];
+let restartDemo = false;
 let targets: Record<'mes-api' | 'shop-api' | 'crm-api', string>;
 
 async function freePort(): Promise<number> {
@@ -51,8 +53,9 @@ before(async () => {
   assert.ok(bootstrapRequire(), 'packages/otel-bootstrap must be built (npm run build) for the company to report');
   // A background demo (npm run demo -- up) shares the queue and the databases and would blur the fault checks.
   if (demoStatus(endpoints).some((p) => p.running)) {
-    console.log('# stopping the background demo (npm run demo -- up) for this test');
+    console.log('# stopping the background demo (npm run demo -- up) for this test; it is started again after');
     await demoDown(endpoints);
+    restartDemo = true;
   }
   setFaults({});
   const ports = { 'mes-api': await freePort(), 'shop-api': await freePort(), 'crm-api': await freePort() };
@@ -70,6 +73,7 @@ after(async () => {
   stopCompany(company);
   await waitExit(company);
   rmSync(dir, { recursive: true, force: true });
+  if (restartDemo) await demoUp({ endpoints });
 });
 
 /** Prometheus' count per service/route/method/status for this run (health checks are the harness's own). */
