@@ -236,14 +236,15 @@ export interface DemoUpOptions {
   rate?: number;
 }
 
-/** `npm run demo -- up`: the company and its load in the background, until `down`. Idempotent. */
-export async function demoUp(o: DemoUpOptions): Promise<void> {
+/** `npm run demo -- up`: the company and its load in the background, until `down`. Idempotent: returns false when
+ * the demo was already running (nothing started). */
+export async function demoUp(o: DemoUpOptions): Promise<boolean> {
   const dir = demoDir(o.endpoints);
   mkdirSync(dir, { recursive: true });
   const running = demoStatus(o.endpoints).filter((p) => p.running);
   if (running.length > 0) {
     console.log(`demo: already running (${running.map((p) => `${p.name} ${p.pid}`).join(', ')})`);
-    return;
+    return false;
   }
   const services = await startCompany({ endpoints: o.endpoints, logDir: dir, detached: true });
   for (const s of services) writeFileSync(pidFile(dir, s.name), `${s.pid}\n`);
@@ -275,6 +276,7 @@ export async function demoUp(o: DemoUpOptions): Promise<void> {
   console.log(`demo: up (logs and pid files in ${dir})`);
   for (const s of services) console.log(`  ${s.name.padEnd(11)} pid ${s.pid}${s.url ? `  ${s.url}` : ''}`);
   if (rate > 0) console.log(`  loadgen     ${rate} req/s, counts in ${join(dir, 'load-counts.json')}`);
+  return true;
 }
 
 /** `npm run demo -- down`: stops what `up` started (load generator first), waits for them to exit. */

@@ -129,11 +129,12 @@ async function main(argv: string[]): Promise<number> {
       }
       return (await printSignals(endpoints, values.json ?? false)) ? 0 : 1;
     case 'start': {
-      await demoUp({ endpoints, rate: num(values.rate, 'rate', 20) });
+      const started = await demoUp({ endpoints, rate: num(values.rate, 'rate', 20) });
       try {
         await watchSignals(endpoints, num(values.interval, 'interval', 5));
       } finally {
-        await demoDown(endpoints);
+        // Ctrl-C stops only what this command started
+        if (started) await demoDown(endpoints);
       }
       return 0;
     }

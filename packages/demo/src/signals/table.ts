@@ -44,7 +44,7 @@ function redRows(system: string, svc: string, method: SignalRow['method']): Sign
         `label_replace(100 * (sum(rate(${HTTP}_count{${sel},http_response_status_code=~"5.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "5xx", "", "")` +
         ` or label_replace(100 * (sum(rate(${HTTP}_count{${sel},http_response_status_code=~"4.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "4xx", "", "")`,
       by: ['class'],
-      influx,
+      influx: { ...influx, where: `${influx.where} AND "http.response.status_code" =~ /^[45]/` },
     },
     {
       id: `${svc}.latency_p95`,
@@ -195,7 +195,7 @@ export const SIGNALS: SignalRow[] = [
     format: 'rps',
     promql: `sum by (rpc_method, http_response_status_code) (rate(${S3}_count{http_response_status_code=~"[45].."}[5m])) or on() (0 * sum(rate(${S3}_count[5m])))`,
     by: ['rpc_method', 'http_response_status_code'],
-    influx: { measurement: 's3.client.request.duration' },
+    influx: { measurement: 's3.client.request.duration', where: `"http.response.status_code" =~ /^[45]/` },
   },
   {
     id: 's3.latency_p95',
