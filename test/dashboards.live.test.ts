@@ -12,7 +12,8 @@ import { dashboards } from '../packages/dashboards/src/dashboards/index.ts';
 import { backtest, FORECASTS, writeBacktest } from '../packages/dashboards/src/forecast.ts';
 import { CONFIG_FILE, REPO_ROOT } from '../packages/dashboards/src/generate.ts';
 import { type PanelQuery, panelQueries } from '../packages/dashboards/src/queries.ts';
-import { DEFAULT_NAMESPACE, demoDown, demoStatus, demoUp } from '../packages/demo/src/supervisor.ts';
+import { readFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
+import { DEFAULT_NAMESPACE, demoDown, demoStatus, demoUp, faultsFile } from '../packages/demo/src/supervisor.ts';
 import { endpoints, influxQuery, promQuery, waitFor } from './support.ts';
 
 const all = dashboards(loadConfig(`${REPO_ROOT}/${CONFIG_FILE}`));
@@ -34,6 +35,21 @@ before(async () => {
     (r) => r.some((s) => s.value >= 30),
     300_000,
   );
+  // Dead letters exist only after the first one: switch on the demo's poison fault (orders the worker rejects) until
+  // the RabbitMQ receiver has counted some, then back to what it was.
+  const file = faultsFile(endpoints);
+  const before = readFaults(file);
+  writeFaults(file, { ...before, poison: true });
+  try {
+    await waitFor(
+      'dead letters counted by the RabbitMQ receiver',
+      () => promQuery('sum(rabbitmq_messages_dead_lettered_total)'),
+      (r) => (r[0]?.value ?? 0) > 0,
+      180_000,
+    );
+  } finally {
+    writeFaults(file, before);
+  }
   // one more receiver scrape and collector flush after that
   await sleep(20_000);
 });

@@ -29,6 +29,7 @@ export const SOURCES = {
   rmqMessages: metric('rabbitmq.queue.messages', 'gauge', '{message}'),
   rmqConsumers: metric('rabbitmq.queue.consumers', 'gauge', '{consumer}'),
   rmqDeadLettered: metric('rabbitmq.messages.dead_lettered', 'counter', '{message}'),
+  rmqDeadLetterQueueMessages: metric('rabbitmq.dead_letter_queue.messages', 'gauge', '{message}'),
   // S3 receiver (store side)
   s3BucketSize: metric('s3.bucket.size', 'gauge', 'By'),
   s3BucketObjects: metric('s3.bucket.objects', 'gauge', '{object}'),

@@ -84,6 +84,12 @@ export function mesDashboard(config: AlertConfig): Dashboard {
           stack: true,
         },
       ),
+      ts('Dead-letter queue depth', [prom(`sum by (${L.queue}) (${M.rmqDeadLetterQueueMessages})`, `{{${L.queue}}}`)], {
+        description:
+          'rabbitmq.dead_letter_queue.messages: messages waiting in every real dead-letter queue (orders to inspect ' +
+          'and re-publish).',
+        min: 0,
+      }),
       ts(
         'Orders received vs calculated per minute',
         [
@@ -106,7 +112,7 @@ export function mesDashboard(config: AlertConfig): Dashboard {
             `The backlog and its linear prediction ${q.predictAhead} ahead from the last ${q.predictWindow} ` +
             `(predict_linear); the red line is the limit of ${q.backlogLimit} (alert MesBacklogPredictedOverLimit).`,
           threshold: q.backlogLimit,
-          span: 24,
+          span: 12,
         },
       ),
     ],
