@@ -71,6 +71,8 @@ export function businessDashboard(_config: AlertConfig): Dashboard {
       'production load, daily active users, and forecasts of revenue and production load.',
     tags: ['business', 'influxdb', 'forecast'],
     time: 'now-30d',
+    // the forecasts lie in the future: the default range reaches two days ahead
+    timeTo: 'now+2d',
     variables: [
       custom('granularity', 'Interval', 'Aggregation interval (GROUP BY time)', ['1m', '1h', '1d'], '1h'),
       custom(

@@ -174,7 +174,10 @@ export interface DashboardSpec {
   tags: string[];
   variables?: cog.Builder<VariableModel>[];
   items: Item[];
+  /** Start of the default time range. @default 'now-1h' */
   time?: string;
+  /** End of the default time range (later than now shows forecasts). @default 'now' */
+  timeTo?: string;
 }
 
 /** Builds the dashboard and gives every panel a stable id and every query a refId (A, B, ...). */
@@ -185,7 +188,7 @@ export function dashboard(spec: DashboardSpec): Dashboard {
     .tags(['foursignals', ...spec.tags])
     .editable()
     .refresh('30s')
-    .time({ from: spec.time ?? 'now-1h', to: 'now' })
+    .time({ from: spec.time ?? 'now-1h', to: spec.timeTo ?? 'now' })
     .timezone('browser')
     .tooltip(DashboardCursorSync.Crosshair);
   for (const v of spec.variables ?? []) b.withVariable(v);
