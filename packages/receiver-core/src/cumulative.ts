@@ -61,3 +61,26 @@ export class CumulativeCounters {
     return this.#totals.get(key);
   }
 }
+
+/**
+ * Totals of a source SUM whose parts can disappear (pg_stat_statements summed per database: an evicted entry takes
+ * its calls with it). A changed epoch is a full reset (the delta is the new reading); a drop without one means
+ * parts vanished: the delta is 0 and the new, lower reading becomes the baseline. A total never goes down and never
+ * jumps; it can only miss what the vanished parts had counted since the previous reading.
+ */
+export class ClampedCounters {
+  readonly #last = new Map<string, { reading: number; epoch: string | undefined; total: number }>();
+
+  update(key: string, reading: number, epoch?: string): number {
+    const last = this.#last.get(key);
+    if (!last) {
+      this.#last.set(key, { reading, epoch, total: reading });
+      return reading;
+    }
+    const reset = epoch !== undefined && epoch !== last.epoch;
+    last.total += reset ? reading : Math.max(0, reading - last.reading);
+    last.reading = reading;
+    last.epoch = epoch;
+    return last.total;
+  }
+}

@@ -11,7 +11,7 @@ export type {
   ReceiverFactory,
   ScrapeContext,
 } from './contract.ts';
-export { CounterDeltas, CumulativeCounters } from './cumulative.ts';
+export { ClampedCounters, CounterDeltas, CumulativeCounters } from './cumulative.ts';
 export { DURATION_PATTERN, parseDuration } from './duration.ts';
 export { ATTR_RECEIVER_NAME, ATTR_RECEIVER_TARGET, HEALTH_METRICS } from './health.ts';
 export { targetOf } from './target.ts';

@@ -1,5 +1,5 @@
 import {
-  CounterDeltas,
+  ClampedCounters,
   CumulativeCounters,
   type Observation,
   type Receiver,
@@ -57,9 +57,8 @@ export class PostgresqlReceiver implements Receiver {
   #client: pg.Client | undefined;
   #serverVersion = 0;
   readonly #counters = new CumulativeCounters();
-  readonly #statementDeltas = new CounterDeltas();
-  /** Our cumulative time and calls per `dbid:queryid`, for the top-N series; swept with evicted entries. */
-  #statementTotals = new Map<string, { dbid: string; queryid: string; time: number; calls: number }>();
+  /** Per-database pg_stat_statements sums: a drop without a new epoch is eviction, clamped (see below). */
+  readonly #sums = new ClampedCounters();
   /** Blocks (hit, read) at the previous scrape per database, for the interval hit ratio. */
   readonly #lastBlocks = new Map<string, { hit: number; read: number }>();
 
@@ -124,11 +123,11 @@ export class PostgresqlReceiver implements Receiver {
   async #query(
     client: pg.Client,
     ctx: ScrapeContext,
-    sql: string,
+    sql: string | { text: string; values: unknown[] },
     explain: (error: Error) => string,
   ): Promise<Row[] | undefined> {
     try {
-      return (await client.query(sql)).rows as Row[];
+      return (await (typeof sql === 'string' ? client.query(sql) : client.query(sql.text, sql.values))).rows as Row[];
     } catch (error) {
       if (ctx.signal.aborted || isConnectionError(error)) {
         this.#drop(client);
@@ -264,72 +263,35 @@ export class PostgresqlReceiver implements Receiver {
       epoch = String(info['stats_reset']);
       push(METRICS.statementsEvicted.name, this.#counters.update('evicted', Number(info['dealloc']), epoch));
     }
-    const rows = await this.#query(client, ctx, statementsSql(this.#serverVersion), explain);
+    const topN = this.#config.top_statements ?? DEFAULT_TOP_STATEMENTS;
+    const rows = await this.#query(client, ctx, { text: statementsSql(this.#serverVersion), values: [topN] }, explain);
     if (!rows) return;
 
-    // Sum entries sharing a key first (queryid is NULL for other roles' statements without pg_read_all_stats).
-    const readings = new Map<string, { dbid: string; queryid: string; calls: number; time: number }>();
+    // Per-database sums. A full reset changes the epoch (the delta is then the new sum). Eviction or a partial
+    // reset makes a sum drop: the delta is clamped at 0, so a total never goes down and never jumps (it may miss
+    // the calls of the evicted entries; postgresql.statements.evicted says when that happens).
+    const sums = new Map<string, { calls: number; time: number }>();
+    const top: { dbid: string; queryid: string; calls: number; time: number }[] = [];
     for (const row of rows) {
       const dbid = String(row['dbid']);
-      const queryid = String(row['queryid']);
-      const key = `${dbid}:${row['userid']}:${queryid}:${row['toplevel']}`;
-      const calls = Number(row['calls']);
-      const time = Number(row['total_exec_time'] ?? row['total_time']) / 1000;
-      const prev = readings.get(key);
-      if (prev) {
-        prev.calls += calls;
-        prev.time += time;
-      } else readings.set(key, { dbid, queryid, calls, time });
+      const reading = { calls: Number(row['calls']), time: Number(row['time']) / 1000 };
+      if (row['queryid'] === null) sums.set(dbid, reading);
+      else top.push({ dbid, queryid: String(row['queryid']), ...reading });
     }
-
-    // Per-entry deltas, so that an evicted or reset entry never makes a total go down.
-    this.#statementDeltas.begin();
-    const perDb = new Map<string, { calls: number; time: number }>();
-    const totals = new Map<string, { dbid: string; queryid: string; time: number; calls: number }>();
-    for (const [key, reading] of readings) {
-      const dCalls = this.#statementDeltas.delta(`c:${key}`, reading.calls, epoch);
-      const dTime = this.#statementDeltas.delta(`t:${key}`, reading.time, epoch);
-      const sum = perDb.get(reading.dbid) ?? { calls: 0, time: 0 };
-      sum.calls += dCalls;
-      sum.time += dTime;
-      perDb.set(reading.dbid, sum);
-      const statementKey = `${reading.dbid}:${reading.queryid}`;
-      const total = totals.get(statementKey) ??
-        this.#statementTotals.get(statementKey) ?? { dbid: reading.dbid, queryid: reading.queryid, time: 0, calls: 0 };
-      if (!totals.has(statementKey)) totals.set(statementKey, total);
-      total.time += dTime;
-      total.calls += dCalls;
-    }
-    this.#statementDeltas.sweep();
-    this.#statementTotals = totals;
-
     for (const [dbid, db] of datnames) {
       if (!this.#included(db)) continue;
-      const sum = perDb.get(dbid) ?? { calls: 0, time: 0 };
+      const sum = sums.get(dbid) ?? { calls: 0, time: 0 };
       const attrs = { [ATTR_DB_NAMESPACE]: db };
-      push(METRICS.statements.name, this.#counters.add(`statements:${db}`, sum.calls), attrs);
-      push(METRICS.statementTime.name, this.#counters.add(`statement.time:${db}`, sum.time), attrs);
+      push(METRICS.statements.name, this.#sums.update(`statements:${dbid}`, sum.calls, epoch), attrs);
+      push(METRICS.statementTime.name, this.#sums.update(`statement.time:${dbid}`, sum.time, epoch), attrs);
     }
-
-    const topN = this.#config.top_statements ?? DEFAULT_TOP_STATEMENTS;
-    if (topN > 0) {
-      const byDb = new Map<string, { queryid: string; time: number; calls: number }[]>();
-      for (const total of totals.values()) {
-        if (total.queryid === 'null') continue;
-        const list = byDb.get(total.dbid) ?? [];
-        list.push(total);
-        byDb.set(total.dbid, list);
-      }
-      for (const [dbid, list] of byDb) {
-        const db = datnames.get(dbid);
-        if (db === undefined || !this.#included(db)) continue;
-        list.sort((a, b) => b.time - a.time);
-        for (const top of list.slice(0, topN)) {
-          const attrs = { [ATTR_DB_NAMESPACE]: db, [ATTR_DB_QUERY_ID]: top.queryid };
-          push(METRICS.topStatementTime.name, top.time, attrs);
-          push(METRICS.topStatementCalls.name, top.calls, attrs);
-        }
-      }
+    for (const entry of top) {
+      const db = datnames.get(entry.dbid);
+      if (db === undefined || !this.#included(db)) continue;
+      const attrs = { [ATTR_DB_NAMESPACE]: db, [ATTR_DB_QUERY_ID]: entry.queryid };
+      const key = `${entry.dbid}:${entry.queryid}`;
+      push(METRICS.topStatementTime.name, this.#sums.update(`top.time:${key}`, entry.time, epoch), attrs);
+      push(METRICS.topStatementCalls.name, this.#sums.update(`top.calls:${key}`, entry.calls, epoch), attrs);
     }
   }
 

@@ -28,11 +28,21 @@ FROM pg_stat_activity
 WHERE backend_type = 'client backend' AND datname IS NOT NULL
 GROUP BY datname, state`;
 
-/** Every pg_stat_statements entry without its text (the `false` argument): the numbers only. */
+/**
+ * pg_stat_statements in one scan, summed on the server: one row per database (queryid NULL) with its calls and
+ * time, plus the top-N statements of each database by time (numbers only: `pg_stat_statements(false)` never reads
+ * the query texts). `$1` is N. A few dozen rows cross the wire whatever the number of statements.
+ */
 export function statementsSql(serverVersion: number): string {
-  const toplevel = serverVersion >= 140000 ? 'toplevel' : 'true';
   const time = serverVersion >= 130000 ? 'total_exec_time' : 'total_time';
-  return `SELECT dbid::text, userid::text, queryid::text, ${toplevel}, calls, ${time} FROM pg_stat_statements(false)`;
+  return `WITH s AS MATERIALIZED (SELECT dbid, queryid, calls, ${time} AS time FROM pg_stat_statements(false))
+SELECT dbid::text AS dbid, NULL::text AS queryid, sum(calls)::float8 AS calls, sum(time)::float8 AS time FROM s GROUP BY dbid
+UNION ALL
+SELECT dbid::text, queryid::text, calls, time FROM (
+  SELECT dbid, queryid, sum(calls)::float8 AS calls, sum(time)::float8 AS time,
+    row_number() OVER (PARTITION BY dbid ORDER BY sum(time) DESC) AS rank
+  FROM s WHERE queryid IS NOT NULL AND $1::int > 0 GROUP BY dbid, queryid
+) top WHERE rank <= $1::int`;
 }
 
 /** Evictions and the time of the last full pg_stat_statements_reset() (pg_stat_statements 1.9+, PostgreSQL 14+). */
