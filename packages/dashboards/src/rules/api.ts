@@ -30,8 +30,10 @@ function sloRecords(services: readonly SloService[]): RecordingRule[] {
   for (const w of SLO_WINDOWS) {
     rules.push({
       record: availabilityRecord(w),
+      // `or ... * 0`: a service that never answered 5xx has no 5xx series; its error ratio is 0, not absent
       expr:
-        `sum by (${L.service}) (rate(${H}_count{${L.status}=~"5.."}[${w}]))\n` +
+        `(\n  sum by (${L.service}) (rate(${H}_count{${L.status}=~"5.."}[${w}]))\n` +
+        `  or\n  sum by (${L.service}) (rate(${H}_count[${w}])) * 0\n)\n` +
         `/\nsum by (${L.service}) (rate(${H}_count[${w}]))`,
     });
   }
