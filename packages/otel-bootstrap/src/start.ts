@@ -177,7 +177,10 @@ export function start(): State | undefined {
     if (config.exporter === 'prometheus') {
       setTimeout(() => void ensureSdk(state), 0).unref();
     } else if (config.exporter !== 'none') {
-      setTimeout(() => void flush(state), config.exportIntervalMillis).unref();
+      // The first export loads the SDK, whether or not requests arrived: runtime metrics matter for workers too.
+      setTimeout(() => {
+        void ensureSdk(state).then((h) => h?.forceFlush().catch(() => {}));
+      }, config.exportIntervalMillis).unref();
     }
     installExitHandlers(state);
     debug(

@@ -127,3 +127,13 @@ test('process and runtime metrics arrive', async () => {
   const rss = await waitForQuery(`process_memory_usage_bytes{service_name="${service}"}`, (r) => r.length > 0, 5000);
   assert.ok((rss[0]?.value ?? 0) > 10_000_000, 'RSS is plausible');
 });
+
+test('a process without HTTP traffic (a worker) still exports its runtime metrics', async () => {
+  const service = uniqueService('worker');
+  const app = await startApp('worker.cjs', otlpEnv(service));
+  apps.push(app);
+  const s = await waitForQuery(`process_memory_usage_bytes{service_name="${service}"}`, (r) => r.length > 0, 30_000);
+  assert.equal(s.length, 1);
+  const { code, signal } = await app.stop('SIGTERM');
+  assert.deepEqual({ code, signal }, { code: 0, signal: null });
+});
