@@ -53,20 +53,27 @@ if (have < N) {
 }
 
 const listing = new ListingSource(s.client, { time_budget: '1h', page_size: 1000 });
+const rss0 = process.memoryUsage().rss;
 for (let run = 1; run <= 3; run++) {
   globalThis.gc?.();
   const heap0 = process.memoryUsage().heapUsed;
-  const rss0 = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const obs = await listing.scrape([bucket], ctx);
   const ms = performance.now() - t0;
-  const heap1 = process.memoryUsage().heapUsed;
+  const cpu = process.cpuUsage(cpu0);
+  const heapPeakish = process.memoryUsage().heapUsed - heap0;
+  globalThis.gc?.();
+  const retained = process.memoryUsage().heapUsed - heap0;
   const objects = obs.find((o) => o.metric === METRICS.bucketObjects.name)?.value;
   if (objects !== N) throw new Error(`listing counted ${objects}, expected ${N}`);
   rows.push(
-    `| listing, ${N.toLocaleString('en')} objects, run ${run} | ${(ms / 1000).toFixed(2)} s | ${listing.lastScrape.pages} ListObjectsV2 | heap +${mib(heap1 - heap0)} MiB, RSS ${mib(process.memoryUsage().rss)} MiB (+${mib(process.memoryUsage().rss - rss0)}) |`,
+    `| listing, ${N.toLocaleString('en')} objects, run ${run} | ${(ms / 1000).toFixed(2)} s (receiver CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s) | ${listing.lastScrape.pages} ListObjectsV2 | heap +${mib(heapPeakish)} MiB at the end of the scrape, +${mib(retained)} MiB retained after GC |`,
   );
 }
+rows.push(
+  `| listing, process | - | - | RSS ${mib(rss0)} MiB before the scrapes, peak ${mib(process.resourceUsage().maxRSS * 1024)} MiB |`,
+);
 if (!values.keep) {
   console.error(`deleting ${bucket} (--keep keeps it for the next run) ...`);
   await deleteBucket(s, bucket);
@@ -85,7 +92,7 @@ const buckets = Array.from({ length: B }, (_, i) => `bucket-${i}`);
 const clock = { now: Date.UTC(2026, 10, 25, 12, 0, 30) };
 const cw = new CloudWatchSource(client, {}, () => clock.now);
 for (const [label, step] of [
-  ['first scrape (storage + requests)', 0],
+  ['first scrape (storage; request counting starts)', 0],
   ['next scrape, 60 s later (requests only)', 60_000],
   ['an hour later (storage due again)', 3_600_000],
 ] as const) {
