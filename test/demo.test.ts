@@ -89,6 +89,21 @@ async function promCounts(): Promise<Map<string, number>> {
   return out;
 }
 
+/** The same count from InfluxDB: the last cumulative count of each series, summed over the run's instances. */
+async function influxCounts(): Promise<Map<string, number>> {
+  const series = await influxQuery(
+    `SELECT last("count") FROM "http.server.request.duration" WHERE "service.namespace" = '${NS}' AND time > now() - 15m GROUP BY "service.name", "http.route", "http.request.method", "http.response.status_code", "service.instance.id"`,
+  );
+  const out = new Map<string, number>();
+  for (const s of series as { tags?: Record<string, string>; values: unknown[][] }[]) {
+    const t = s.tags ?? {};
+    if (t['http.route'] === '/api/health') continue;
+    const key = `${t['service.name']} ${t['http.request.method']} ${t['http.route'] ?? ''} ${t['http.response.status_code']}`;
+    out.set(key, (out.get(key) ?? 0) + Number(s.values[0]?.[1] ?? 0));
+  }
+  return out;
+}
+
 function loadCounts(rows: CountRow[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const r of rows) out.set(`${r.service} ${r.method} ${r.route} ${r.status}`, r.count);
@@ -97,7 +112,7 @@ function loadCounts(rows: CountRow[]): Map<string, number> {
 
 const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
 
-test('HTTP counts in Prometheus equal the load generator’s own count per service, route, method and status', async () => {
+test('HTTP counts in Prometheus and InfluxDB equal the load generator’s own count per service, route, method and status', async () => {
   const result = await runLoad({
     targets,
     rate: 30,
@@ -122,6 +137,14 @@ test('HTTP counts in Prometheus equal the load generator’s own count per servi
     60_000,
   ).catch(async () => promCounts());
   assert.deepEqual(sorted(got), sorted(want));
+  // and InfluxDB (the long-term store) holds the same numbers
+  const inInflux = await waitFor(
+    'InfluxDB to hold every request of the run',
+    influxCounts,
+    (m) => JSON.stringify(sorted(m)) === JSON.stringify(sorted(want)),
+    60_000,
+  ).catch(async () => influxCounts());
+  assert.deepEqual(sorted(inInflux), sorted(want));
 });
 
 test('every row of the seed’s table has a value in Prometheus and in InfluxDB', async () => {
