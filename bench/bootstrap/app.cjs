@@ -37,7 +37,7 @@ if (process.env.BENCH_AB_PORT !== undefined) {
 }
 
 function ready(port) {
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
+  process.stdout.write(`${JSON.stringify({ port, readyMs: performance.now() })}\n`);
 }
 
 if (framework === 'fastify') {

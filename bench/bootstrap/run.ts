@@ -83,7 +83,6 @@ function rssMiB(pid: number): number {
 }
 
 async function runOnce(v: Variant): Promise<Sample> {
-  const t0 = performance.now();
   const env = { ...process.env, ...base, ...v.env, NODE_OPTIONS: '' };
   const proc = spawn(process.execPath, [...v.args, join(here, 'app.cjs')], {
     cwd: repo,
@@ -91,16 +90,16 @@ async function runOnce(v: Variant): Promise<Sample> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
+    const [port, startupMs] = await new Promise<[number, number]>((resolve, reject) => {
       let out = '';
       proc.stdout.on('data', (d) => {
         out += d;
-        const m = /\{"port":(\d+)\}/.exec(out);
-        if (m) resolve(Number(m[1]));
+        // readyMs: the app's own performance.now() when listening = time since its process started.
+        const m = /\{"port":(\d+),"readyMs":([\d.]+)\}/.exec(out);
+        if (m) resolve([Number(m[1]), Number(m[2])]);
       });
       proc.on('exit', (c) => reject(new Error(`${v.name} exited ${c}`)));
     });
-    const startupMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 1000));
     const idleRssMiB = rssMiB(proc.pid!);
     let user = 0;
@@ -161,7 +160,7 @@ async function runAb(v: Variant, pairs: number): Promise<{ on: number; off: numb
       let out = '';
       proc.stdout.on('data', (d) => {
         out += d;
-        const m = /\{"port":(\d+)\}/.exec(out);
+        const m = /\{"port":(\d+)/.exec(out);
         if (m) resolve(Number(m[1]));
       });
       proc.on('exit', (c) => reject(new Error(`${v.name} exited ${c}`)));

@@ -40,15 +40,17 @@ export class HttpServerMetrics {
   overflowCount = 0;
   enabled = true;
   onFinish: FinishListener | undefined;
+  /** A server whose requests are not measured (our own Prometheus scrape endpoint). */
+  ignoredServer: unknown;
 
   private readonly startListener = (msg: unknown): void => {
     (msg as { request: Req }).request[START] = performance.now();
   };
 
   private readonly finishListener = (msg: unknown): void => {
-    const { request, response } = msg as { request: Req; response: ServerResponse };
+    const { request, response, server } = msg as { request: Req; response: ServerResponse; server: unknown };
     const t0 = request[START];
-    if (t0 === undefined || !this.enabled) return;
+    if (t0 === undefined || !this.enabled || server === this.ignoredServer) return;
     const seconds = (performance.now() - t0) / 1000;
     const status = response.statusCode;
     this.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds);

@@ -289,6 +289,8 @@ export async function startSdk(state: State): Promise<SdkHandle> {
           );
       },
     ) as unknown as MetricReader;
+    // Scrapes of our own endpoint are not the application's traffic.
+    state.http.ignoredServer = (reader as unknown as { _server?: unknown })._server;
   } else {
     const exporter = config.exporter === 'console' ? new ConsoleMetricExporter() : await otlpExporter(config);
     reader = new PeriodicExportingMetricReader({

@@ -75,4 +75,10 @@ test('OTEL_METRICS_EXPORTER=prometheus serves a scrape endpoint with service_nam
   assert.match(line, /http_response_status_code="200"/);
   assert.equal(Number(line.split(' ').at(-1)), 13);
   assert.match(text, /process_memory_usage/);
+  // The scrapes themselves are not counted as the application's requests.
+  const counted = text
+    .split('\n')
+    .filter((l) => l.startsWith('http_server_request_duration_count{'))
+    .reduce((a, l) => a + Number(l.split(' ').at(-1)), 0);
+  assert.equal(counted, 13);
 });
