@@ -169,7 +169,7 @@ export class CloudWatchSource {
       }
     }
 
-    if (attempted > 0 && failures.length === attempted) throw failures[0];
+    if (attempted > 0 && failures.length === attempted) throw failure('CloudWatch GetMetricData', failures[0]);
     return this.#observations(new Set(buckets), now);
   }
 
@@ -385,7 +385,21 @@ export class CloudWatchSource {
   }
 }
 
+/** One line for a failed call: the SDK error's name, HTTP status and message, or the network error's code. */
 export function errorText(err: unknown): string {
-  if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { code?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown };
+  const parts: string[] = [];
+  if (e.name && e.name !== 'Error') parts.push(e.name);
+  if (e.$metadata?.httpStatusCode) parts.push(`HTTP ${e.$metadata.httpStatusCode}`);
+  if (e.code) parts.push(e.code);
+  const head = parts.join(' ');
+  const message = e.message && e.message !== 'UnknownError' ? e.message : '';
+  const text = head && message ? `${head}: ${message}` : head || message || 'unknown error';
+  return e.cause instanceof Error && !text.includes(e.cause.message) ? `${text} (${errorText(e.cause)})` : text;
+}
+
+/** Wraps a failure with what was being done, keeping the original as `cause`. */
+export function failure(what: string, err: unknown): Error {
+  return new Error(`${what}: ${errorText(err)}`, { cause: err });
 }

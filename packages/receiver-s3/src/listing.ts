@@ -4,7 +4,7 @@
 // s3.bucket.listing.truncated = 1 meanwhile: size and object count always come from a complete listing pass.
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { type Observation, parseDuration, type ScrapeContext } from '@foursignals/receiver-core';
-import { errorText } from './cloudwatch.ts';
+import { errorText, failure } from './cloudwatch.ts';
 import type { ListingOptions } from './config.ts';
 import { ATTR_BUCKET, ATTR_STORAGE_CLASS, METRICS } from './metrics.ts';
 
@@ -61,7 +61,8 @@ export class ListingSource {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, buckets.length) }, worker));
-    if (buckets.length > 0 && failures.length === buckets.length) throw failures[0];
+    if (buckets.length > 0 && failures.length === buckets.length)
+      throw failure('ListObjectsV2 on every bucket', failures[0]);
     stats.truncated = buckets.filter((b) => this.#buckets.get(b)?.pass).length;
     this.lastScrape = stats;
     return this.#observations(buckets);

@@ -7,7 +7,7 @@ import {
   type ScrapeContext,
   targetOf,
 } from '@foursignals/receiver-core';
-import { CloudWatchSource, errorText } from './cloudwatch.ts';
+import { CloudWatchSource, errorText, failure } from './cloudwatch.ts';
 import { CONFIG_SCHEMA, type S3ReceiverConfig } from './config.ts';
 import { ListingSource } from './listing.ts';
 import { METRICS } from './metrics.ts';
@@ -65,7 +65,9 @@ export class S3Receiver implements Receiver {
 
   async #buckets(ctx: ScrapeContext): Promise<string[]> {
     if (this.#config.buckets) return this.#config.buckets;
-    const out = await this.#s3.send(new ListBucketsCommand({}), { abortSignal: ctx.signal });
+    const out = await this.#s3
+      .send(new ListBucketsCommand({}), { abortSignal: ctx.signal })
+      .catch((err: unknown) => Promise.reject(failure('ListBuckets', err)));
     return (out.Buckets ?? []).map((b) => b.Name).filter((n): n is string => typeof n === 'string');
   }
 
