@@ -14,6 +14,8 @@ export const SOURCES = {
   processCpu: metric('process.cpu.utilization', 'gauge', '1'),
   processMemory: metric('process.memory.usage', 'updowncounter', 'By'),
   usersActive: metric('app.users.active', 'gauge', '{user}'),
+  eventLoopUtilization: metric('nodejs.eventloop.utilization', 'gauge', '1'),
+  eventLoopDelayP99: metric('nodejs.eventloop.delay.p99', 'gauge', 's'),
   s3ClientDuration: metric('s3.client.request.duration', 'histogram', 's'),
   // receivers runtime: health of every receiver instance
   receiverUp: metric('receiver.up', 'gauge', '{status}'),

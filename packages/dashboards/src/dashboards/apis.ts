@@ -141,6 +141,27 @@ export function apisDashboard(config: AlertConfig): Dashboard {
         { description: 'process.memory.usage: resident set size of the process.', unit: 'bytes', span: 8, min: 0 },
       ),
       ts(
+        'Event loop utilization and delay (p99)',
+        [
+          prom(
+            `max by (${L.service}) (${M.eventLoopUtilization}{${L.service}=~"$service"})`,
+            '{{' + L.service + '}} utilization',
+          ),
+          prom(
+            `max by (${L.service}) (${M.eventLoopDelayP99}{${L.service}=~"$service"})`,
+            '{{' + L.service + '}} delay p99',
+          ),
+        ],
+        {
+          description:
+            'nodejs.eventloop.utilization (share of time the event loop was busy; near 1 = saturated even when the ' +
+            'CPU is not) and nodejs.eventloop.delay.p99 (seconds a ready callback waited).',
+          unit: 'short',
+          span: 8,
+          min: 0,
+        },
+      ),
+      ts(
         'Active users of the MES API (day, week, month)',
         [prom(`max by (${L.usersWindow}) (${M.usersActive}{${L.service}="${mesApi}"})`, `{{${L.usersWindow}}}`)],
         {
