@@ -104,6 +104,8 @@ export const seaweedfs: Service = {
         '-master.telemetry=false',
         '-master.volumeSizeLimitMB=256',
         '-volume.max=0',
+        // Stop at once: there is no load balancer to drain (the default waits 10 s after the last heartbeat).
+        '-volume.preStopSeconds=0',
         `-volume.port=${PORTS.s3Volume}`,
         `-volume.port.grpc=${PORTS.s3VolumeGrpc}`,
         `-filer.port=${PORTS.s3Filer}`,
