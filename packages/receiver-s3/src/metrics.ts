@@ -91,7 +91,8 @@ export const METRICS = {
   listingTruncated: {
     name: 's3.bucket.listing.truncated',
     instrument: 'gauge',
-    unit: '1',
+    // An annotation, not `1`: a gauge with unit 1 would become `..._truncated_ratio` in Prometheus.
+    unit: '{status}',
     description:
       'Listing mode: 1 when the bucket could not be listed completely within the scrape time budget (the ' +
       'listing resumes on the next scrape; size and object count stay at the last complete listing, or are ' +
