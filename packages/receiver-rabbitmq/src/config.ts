@@ -1,4 +1,4 @@
-import type { ConfigSchema } from '@foursignals/receiver-core';
+import { type ConfigSchema, DURATION_PATTERN } from '@foursignals/receiver-core';
 
 /** One selection rule: a queue matches when both patterns match (JavaScript regular expressions, anchored). */
 export interface QueuePattern {
@@ -8,45 +8,45 @@ export interface QueuePattern {
   queue?: string;
 }
 
-/** Options of the dead-letter taps. */
+/** Options of the dead-letter taps (`dead_letters`). */
 export interface DeadLetterConfig {
   /** Count dead letters by reason and queue through tap queues. @default true */
   enabled?: boolean;
   /** Name prefix of the receiver's tap queues; the monitoring user's permissions are granted on it. @default "foursignals.tap" */
-  tapPrefix?: string;
+  tap_prefix?: string;
   /** Bound on each tap queue's length (overflow drops the oldest). @default 100000 */
-  tapMaxLength?: number;
-  /** Bound on a message's time in a tap queue, in milliseconds. @default 3600000 */
-  tapMessageTtl?: number;
-  /** A tap queue nobody consumes is deleted after this many milliseconds. @default 86400000 */
-  tapExpires?: number;
+  tap_max_length?: number;
+  /** Bound on a message's time in a tap queue. @default "1h" */
+  tap_message_ttl?: string;
+  /** A tap queue nobody consumes is deleted after this long. @default "24h" */
+  tap_expires?: string;
   /** `quorum` keeps every tapped message across a broker restart; `classic` is lighter. @default "quorum" */
-  tapQueueType?: 'quorum' | 'classic';
-  /** How often to rediscover dead-letter exchanges and their bindings, in seconds. @default 30 */
-  discoveryInterval?: number;
+  tap_queue_type?: 'quorum' | 'classic';
+  /** How often to rediscover dead-letter exchanges and their bindings. @default "30s" */
+  discovery_interval?: string;
 }
 
 /** The `rabbitmq/<name>` block of receivers.yaml. */
 export interface RabbitMQConfig {
-  /** Management HTTP API, e.g. `http://127.0.0.1:15672` (discovery of dead-letter exchanges and bindings). */
-  managementUrl: string;
+  /** Management HTTP API, e.g. `http://127.0.0.1:15672` (discovery of dead-letter exchanges and bindings only). */
+  endpoint: string;
   /** The rabbitmq_prometheus plugin's listener, e.g. `http://127.0.0.1:15692` (queue depths, global counters). */
-  prometheusUrl: string;
-  /** AMQP URL without a vhost path, e.g. `amqp://127.0.0.1:5672` (consumes the dead-letter taps). */
-  amqpUrl: string;
+  prometheus_endpoint: string;
+  /** AMQP URL without vhost or credentials, e.g. `amqp://127.0.0.1:5672` (consumes the dead-letter taps). */
+  amqp_endpoint: string;
   username: string;
   password: string;
-  /** Queues to report; all when empty. @default [{}] */
+  /** Queues to report; all when empty. @default [] */
   include?: QueuePattern[];
   /** Queues never to report. @default [] */
   exclude?: QueuePattern[];
   /** Hard cap on reported queues (series); a warning is logged when reached. @default 1000 */
-  maxQueues?: number;
+  max_queues?: number;
   /** Also read consumer utilisation and head-message age (the costlier `queue_metrics` family). @default false */
-  queueDetails?: boolean;
+  queue_details?: boolean;
   /** Read the broker's global counters (publish/deliver/ack/dead-letter). @default true */
-  nodeCounters?: boolean;
-  deadLetters?: DeadLetterConfig;
+  node_counters?: boolean;
+  dead_letters?: DeadLetterConfig;
 }
 
 const pattern = {
@@ -54,34 +54,35 @@ const pattern = {
   additionalProperties: false,
   properties: { vhost: { type: 'string', minLength: 1 }, queue: { type: 'string', minLength: 1 } },
 };
+const duration = { type: 'string', pattern: DURATION_PATTERN };
 
 export const configSchema: ConfigSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
   additionalProperties: false,
-  required: ['managementUrl', 'prometheusUrl', 'amqpUrl', 'username', 'password'],
+  required: ['endpoint', 'prometheus_endpoint', 'amqp_endpoint', 'username', 'password'],
   properties: {
-    managementUrl: { type: 'string', pattern: '^https?://' },
-    prometheusUrl: { type: 'string', pattern: '^https?://' },
-    amqpUrl: { type: 'string', pattern: '^amqps?://' },
+    endpoint: { type: 'string', pattern: '^https?://' },
+    prometheus_endpoint: { type: 'string', pattern: '^https?://' },
+    amqp_endpoint: { type: 'string', pattern: '^amqps?://' },
     username: { type: 'string', minLength: 1 },
     password: { type: 'string' },
     include: { type: 'array', items: pattern },
     exclude: { type: 'array', items: pattern },
-    maxQueues: { type: 'integer', minimum: 1 },
-    queueDetails: { type: 'boolean' },
-    nodeCounters: { type: 'boolean' },
-    deadLetters: {
+    max_queues: { type: 'integer', minimum: 1 },
+    queue_details: { type: 'boolean' },
+    node_counters: { type: 'boolean' },
+    dead_letters: {
       type: 'object',
       additionalProperties: false,
       properties: {
         enabled: { type: 'boolean' },
-        tapPrefix: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._-]+$' },
-        tapMaxLength: { type: 'integer', minimum: 1 },
-        tapMessageTtl: { type: 'integer', minimum: 1000 },
-        tapExpires: { type: 'integer', minimum: 60000 },
-        tapQueueType: { enum: ['quorum', 'classic'] },
-        discoveryInterval: { type: 'number', minimum: 1 },
+        tap_prefix: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._-]+$' },
+        tap_max_length: { type: 'integer', minimum: 1 },
+        tap_message_ttl: duration,
+        tap_expires: duration,
+        tap_queue_type: { enum: ['quorum', 'classic'] },
+        discovery_interval: duration,
       },
     },
   },

@@ -1,4 +1,10 @@
-import type { Observation, Receiver, ScrapeContext } from '@foursignals/receiver-core';
+import {
+  type Observation,
+  parseDuration,
+  type Receiver,
+  type ScrapeContext,
+  targetOf,
+} from '@foursignals/receiver-core';
 import { compileSelection, type RabbitMQConfig, type Selection } from './config.ts';
 import { basicAuth, httpGet, parsePrometheusText, type Sample } from './http.ts';
 import {
@@ -75,30 +81,29 @@ export class RabbitMQReceiver implements Receiver {
   constructor(name: string, config: RabbitMQConfig) {
     this.#config = config;
     this.#selection = compileSelection(config.include, config.exclude);
-    this.#maxQueues = config.maxQueues ?? 1000;
-    const prom = new URL(config.prometheusUrl);
-    this.target = `${prom.host} (prometheus), ${new URL(config.managementUrl).host} (management), ${new URL(config.amqpUrl).host} (amqp)`;
+    this.#maxQueues = config.max_queues ?? 1000;
+    this.target = targetOf(config.prometheus_endpoint);
     const families = ['queue_coarse_metrics', 'queue_consumer_count'];
-    if (config.queueDetails) families.push('queue_metrics');
+    if (config.queue_details) families.push('queue_metrics');
     const params = new URLSearchParams(families.map((f): [string, string] => ['family', f]));
     for (const v of literalVhosts(config) ?? []) params.append('vhost', v);
-    this.#detailedUrl = `${config.prometheusUrl.replace(/\/$/, '')}/metrics/detailed?${params}`;
-    const dl = config.deadLetters ?? {};
+    this.#detailedUrl = `${config.prometheus_endpoint.replace(/\/$/, '')}/metrics/detailed?${params}`;
+    const dl = config.dead_letters ?? {};
     if (dl.enabled !== false) {
       this.#taps = new DeadLetterTaps({
         instance: name,
-        amqpUrl: config.amqpUrl,
+        amqpUrl: config.amqp_endpoint,
         username: config.username,
         password: config.password,
-        managementUrl: config.managementUrl.replace(/\/$/, ''),
+        managementUrl: config.endpoint.replace(/\/$/, ''),
         auth: basicAuth(config.username, config.password),
         selection: this.#selection,
-        prefix: dl.tapPrefix ?? 'foursignals.tap',
-        maxLength: dl.tapMaxLength ?? 100_000,
-        messageTtl: dl.tapMessageTtl ?? 3_600_000,
-        expires: dl.tapExpires ?? 86_400_000,
-        queueType: dl.tapQueueType ?? 'quorum',
-        discoveryIntervalMs: (dl.discoveryInterval ?? 30) * 1000,
+        prefix: dl.tap_prefix ?? 'foursignals.tap',
+        maxLength: dl.tap_max_length ?? 100_000,
+        messageTtl: parseDuration(dl.tap_message_ttl ?? '1h'),
+        expires: parseDuration(dl.tap_expires ?? '24h'),
+        queueType: dl.tap_queue_type ?? 'quorum',
+        discoveryIntervalMs: parseDuration(dl.discovery_interval ?? '30s'),
         warn: (m) => this.#warn(m),
       });
       this.#taps.start();
@@ -112,11 +117,11 @@ export class RabbitMQReceiver implements Receiver {
 
   async scrape(ctx: ScrapeContext): Promise<Observation[]> {
     this.#warn = ctx.warn;
-    const base = this.#config.prometheusUrl.replace(/\/$/, '');
+    const base = this.#config.prometheus_endpoint.replace(/\/$/, '');
     // Both plugin endpoints are unauthenticated by default; a failure of either means the broker is unreachable.
     const [detailed, global] = await Promise.all([
       httpGet(this.#detailedUrl, undefined, ctx.signal),
-      this.#config.nodeCounters === false ? undefined : httpGet(`${base}/metrics`, undefined, ctx.signal),
+      this.#config.node_counters === false ? undefined : httpGet(`${base}/metrics`, undefined, ctx.signal),
     ]);
     const out: Observation[] = [];
     this.#queues(
@@ -198,7 +203,7 @@ export class RabbitMQReceiver implements Receiver {
     }
 
     // Selection, then the cap: queues already reported keep their place; new ones fill what is left, in name order.
-    const prefix = `${this.#config.deadLetters?.tapPrefix ?? 'foursignals.tap'}.`;
+    const prefix = `${this.#config.dead_letters?.tap_prefix ?? 'foursignals.tap'}.`;
     const matching = new Map<string, QueueStats>();
     for (const [key, q] of stats) {
       if (q.queue.startsWith(prefix) || !this.#selection.matches(q.vhost, q.queue)) continue;
@@ -217,7 +222,7 @@ export class RabbitMQReceiver implements Receiver {
     const dropped = matching.size - reported.size;
     if (dropped > 0 && !this.#capWarned) {
       this.#warn(
-        `${matching.size} queues match the selection; reporting ${this.#maxQueues} (maxQueues), dropping ${dropped}`,
+        `${matching.size} queues match the selection; reporting ${this.#maxQueues} (max_queues), dropping ${dropped}`,
       );
       this.#capWarned = true;
     } else if (dropped === 0) {

@@ -397,7 +397,7 @@ class VhostTap {
     this.#ch = undefined;
     this.#consuming = new Map();
     this.#applied = false;
-    conn?.close().catch(() => {});
+    if (conn) void bounded(conn.close(), 2000);
     if (this.#closed || this.#retry) return;
     if (hadChannel || this.#attempt === 0) {
       this.#o.warn(`dead-letter taps of vhost ${this.#vhost}: ${(err as Error).message}; reconnecting`);
@@ -414,12 +414,27 @@ class VhostTap {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retry);
-    await this.#lock;
+    // Neither a stuck broker call nor a close racing the broker's own close may hold up a shutdown.
+    await bounded(this.#lock, 5000);
     const conn = this.#conn;
     this.#conn = undefined;
     this.#ch = undefined;
-    await conn?.close().catch(() => {});
+    if (conn) await bounded(conn.close(), 2000);
   }
+}
+
+/** Waits for `p` (errors ignored) at most `ms`. */
+function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(
+      () => {},
+      () => {},
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function fingerprint(m: ConsumeMessage): string {

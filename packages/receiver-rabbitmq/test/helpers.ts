@@ -43,9 +43,9 @@ export function uniqueName(prefix: string): string {
 
 export function receiverConfig(b: Broker, extra: Partial<RabbitMQConfig> = {}): RabbitMQConfig {
   return {
-    managementUrl: b.managementUrl,
-    prometheusUrl: b.prometheusUrl,
-    amqpUrl: b.amqpUrl,
+    endpoint: b.managementUrl,
+    prometheus_endpoint: b.prometheusUrl,
+    amqp_endpoint: b.amqpUrl,
     username: b.username,
     password: b.password,
     ...extra,
@@ -177,4 +177,10 @@ export function same(a: unknown, b: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/** Closes an AMQP connection the broker may be closing at the same time (vhost deleted, restart) without hanging. */
+export async function closeQuietly(conn: { close(): Promise<void> } | undefined): Promise<void> {
+  if (!conn) return;
+  await Promise.race([conn.close().catch(() => {}), sleep(2000)]);
 }

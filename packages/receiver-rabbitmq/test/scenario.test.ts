@@ -18,6 +18,7 @@ import {
 } from '../src/index.ts';
 import {
   broker,
+  closeQuietly,
   context,
   createVhost,
   deleteVhost,
@@ -26,6 +27,7 @@ import {
   listQueues,
   mgmt,
   pick,
+  receiverConfig,
   restartBroker,
   same,
   sleep,
@@ -206,14 +208,10 @@ before(async () => {
   await c.close();
 
   // Every vhost: the broker's global counters have no vhost, so the cross-check needs every dead letter.
-  receiver = new RabbitMQReceiver(instance, {
-    managementUrl: b.managementUrl,
-    prometheusUrl: b.prometheusUrl,
-    amqpUrl: b.amqpUrl,
-    username: b.username,
-    password: b.password,
-    deadLetters: { tapPrefix: TAP_PREFIX, discoveryInterval: 5 },
-  });
+  receiver = new RabbitMQReceiver(
+    instance,
+    receiverConfig(b, { dead_letters: { tap_prefix: TAP_PREFIX, discovery_interval: '5s' } }),
+  );
   await receiver.taps!.discover();
   await eventually(
     async () => receiver.taps!.ready(),
@@ -223,8 +221,8 @@ before(async () => {
 
 after(async () => {
   await receiver?.shutdown();
-  await conn?.close().catch(() => {});
-  await idleConn?.close().catch(() => {});
+  await closeQuietly(conn);
+  await closeQuietly(idleConn);
   await deleteVhost(b, vhost);
   // Taps this instance made in other vhosts (their dead-letter exchanges were tapped too).
   const tapPrefix = `${TAP_PREFIX}.${instance.replace(/[^A-Za-z0-9_-]/g, '_')}.`;
