@@ -41,6 +41,16 @@ async function promValue(expr: string): Promise<number | undefined> {
   return first ? Number(first.value[1]) : undefined;
 }
 
+async function influxLast(q: string): Promise<number | undefined> {
+  const params = new URLSearchParams({ db: endpoints.influxdb_database, q });
+  const body = (await (await fetch(`${endpoints.influxdb_url}/query?${params}`)).json()) as {
+    results: { error?: string; series?: { values: unknown[][] }[] }[];
+  };
+  assert.equal(body.results[0]?.error, undefined, q);
+  const value = body.results[0]?.series?.[0]?.values[0]?.[1];
+  return value === undefined || value === null ? undefined : Number(value);
+}
+
 before(async () => {
   await sql(endpoints.postgres_url, `CREATE DATABASE ${database}`);
 });
@@ -48,7 +58,7 @@ after(async () => {
   await sql(endpoints.postgres_url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 });
 
-test('PostgreSQL counts arrive in Prometheus through the collector, exactly', async () => {
+test('PostgreSQL counts arrive in Prometheus and InfluxDB through the collector, exactly', async () => {
   const client = new pg.Client({ connectionString: dbUrl(database) });
   await client.connect();
   for (let i = 0; i < 40; i++) await client.query('SELECT $1::int', [i]);
@@ -103,6 +113,17 @@ resource:
       assert.notEqual(await promValue(`count(${name}{${selector}})`), undefined, `${name} is in Prometheus`);
     }
     assert.equal(await promValue(`count(postgresql_connection_max{receiver_name="${instance}"})`), 1);
+
+    // The same number in InfluxDB (the collector's second exporter): measurement = metric name, tags = attributes.
+    const influx =
+      `SELECT last("counter") FROM "postgresql.transactions" WHERE "receiver.name" = '${instance}' ` +
+      `AND "db.namespace" = '${database}' AND "postgresql.transaction.outcome" = 'commit' AND time > now() - 15m`;
+    let inInflux: number | undefined;
+    for (let i = 0; i < 60 && inInflux !== commits; i++) {
+      inInflux = await influxLast(influx);
+      if (inInflux !== commits) await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.equal(inInflux, commits, 'InfluxDB has what PostgreSQL counted');
   } finally {
     await running.stop();
   }
