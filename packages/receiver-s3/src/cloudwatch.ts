@@ -356,6 +356,7 @@ export class CloudWatchSource {
       out.push({ metric: METRICS.bucketObjects.name, attributes: { [ATTR_BUCKET]: s.bucket }, value: s.point.value });
     }
     for (const s of this.#requests.values()) {
+      if (!buckets.has(s.bucket)) continue;
       out.push({
         metric: METRICS.bucketRequests.name,
         attributes: { [ATTR_BUCKET]: s.bucket, [ATTR_RPC_METHOD]: s.method },
@@ -363,6 +364,7 @@ export class CloudWatchSource {
       });
     }
     for (const s of this.#errors.values()) {
+      if (!buckets.has(s.bucket)) continue;
       out.push({
         metric: METRICS.bucketErrors.name,
         attributes: { [ATTR_BUCKET]: s.bucket, [ATTR_STATUS_CLASS]: s.statusClass },
