@@ -217,12 +217,25 @@ describe('otel-receivers command', () => {
 
   test('--check accepts the default local config', () => {
     const local = fileURLToPath(new URL('../config/local.yaml', import.meta.url));
+    const env = { ...process.env, FOURSIGNALS_S3_SECRET_ACCESS_KEY: 'x' };
     const result = spawnSync(process.execPath, [CLI, '--config', local, '--check'], {
       encoding: 'utf8',
       timeout: 30_000,
+      env,
     });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /valid \(postgresql\/stack/);
+    assert.match(result.stdout, /valid \(postgresql\/stack, s3\/local/);
+    const without = { ...env, FOURSIGNALS_S3_SECRET_ACCESS_KEY: '' };
+    const missing = spawnSync(process.execPath, [CLI, '--config', local, '--check'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: without,
+    });
+    assert.equal(missing.status, 2);
+    assert.match(
+      missing.stderr,
+      /receivers\.s3\/local\.secret_access_key: environment variable FOURSIGNALS_S3_SECRET_ACCESS_KEY is not set/,
+    );
   });
 
   test('a missing --config is a usage error (exit 2)', () => {
