@@ -2,6 +2,7 @@
 // the exporter. Everything the hot paths pre-aggregated is handed to the SDK here, at collection time, through the
 // reader's `metricProducers`.
 
+import { hostname } from 'node:os';
 import type { Attributes, DiagLogger, HrTime } from '@opentelemetry/api';
 import { DiagLogLevel, diag, ValueType } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -244,17 +245,19 @@ export async function startSdk(state: State): Promise<SdkHandle> {
   };
   diag.setLogger(diagLogger(), { logLevel: levels[config.logLevel], suppressOverrideMessage: true });
 
+  // Detected values first, then OTEL_RESOURCE_ATTRIBUTES (the user's word wins), then OTEL_SERVICE_NAME.
   const resource = resourceFromAttributes({
+    'host.name': hostname(),
+    'service.instance.id': state.instanceId,
+    'process.pid': process.pid,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
     ...config.resourceAttributes,
     'service.name': config.serviceName,
-    'service.instance.id': state.instanceId,
     'telemetry.sdk.name': 'opentelemetry',
     'telemetry.sdk.language': 'nodejs',
     'telemetry.distro.name': '@foursignals/otel-bootstrap',
     'telemetry.distro.version': VERSION,
-    'process.pid': process.pid,
-    'process.runtime.name': 'nodejs',
-    'process.runtime.version': process.versions.node,
   });
   const scope = { name: '@foursignals/otel-bootstrap', version: VERSION };
   const producer: MetricProducer = {

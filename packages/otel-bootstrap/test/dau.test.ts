@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
-import { type App, load, otlpEnv, startApp, uniqueService, waitForQuery } from './helpers.ts';
+import { type App, ensureRedis, load, otlpEnv, startApp, uniqueService, waitForQuery } from './helpers.ts';
 
 const apps: App[] = [];
 after(async () => {
@@ -54,11 +54,13 @@ test('JWT identity: the sub claim, whatever the token', async () => {
   await expectGauge(service, { day: 12 });
 });
 
-test('Redis shared store: two replicas count each user once', async () => {
+test('Redis shared store: two replicas count each user once', async (t) => {
   const service = uniqueService('dau-redis');
+  const redis = await ensureRedis();
+  t.after(redis.stop);
   const env = otlpEnv(service, {
     FOURSIGNALS_DAU_IDENTITY: 'header:x-user-id',
-    FOURSIGNALS_DAU_REDIS_URL: 'redis://127.0.0.1:6379',
+    FOURSIGNALS_DAU_REDIS_URL: redis.url,
     FOURSIGNALS_DAU_REDIS_KEY_PREFIX: `foursignals-test:${randomBytes(6).toString('hex')}:`,
   });
   const a = await startApp('express.cjs', env);

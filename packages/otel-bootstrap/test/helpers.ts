@@ -218,3 +218,43 @@ export async function runScript(
   }
   return { code, signal, out: parsed, stderr: err };
 }
+
+/**
+ * A Redis for the shared-DAU test: the machine's own on 127.0.0.1:6379 if it answers PING, else a throw-away
+ * `redis-server` on a free port (Debian package redis-server), stopped by the returned function.
+ */
+export async function ensureRedis(): Promise<{ url: string; stop: () => void }> {
+  const { RedisClient } = await import('../src/redis.ts');
+  const ping = async (url: string) => {
+    const c = new RedisClient(url, 500);
+    try {
+      return (await c.command(['PING'])) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      c.close();
+    }
+  };
+  if (await ping('redis://127.0.0.1:6379')) return { url: 'redis://127.0.0.1:6379', stop: () => {} };
+  const net = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i++) {
+    if (await ping(url)) return { url, stop: () => proc.kill('SIGTERM') };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill('SIGKILL');
+  throw new Error('no Redis on 127.0.0.1:6379 and redis-server could not be started (apt-get install redis-server)');
+}
