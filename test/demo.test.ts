@@ -255,7 +255,7 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
     await phase(
       'worker-stop (no consumer, the backlog grows)',
       { workerStop: true },
-      (x) => x.consumers === 0 && x.inFlight >= 20,
+      (x) => x.consumers === 0 && x.inFlight >= 15,
       (x, b) => quiet(x, b, 'worker-stop'),
       (x) => x.consumers >= 1 && x.inFlight < 20,
     );

@@ -48,7 +48,14 @@ async function handle(ch: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
   ch.ack(msg);
 }
 
-async function syncConsumer(): Promise<void> {
+/** Serialised: a fault flip and a reconnect arriving together must not start two consumers. */
+let syncing: Promise<void> = Promise.resolve();
+function syncConsumer(): Promise<void> {
+  syncing = syncing.then(doSyncConsumer, doSyncConsumer);
+  return syncing;
+}
+
+async function doSyncConsumer(): Promise<void> {
   const ch = channel;
   if (!ch) return;
   try {

@@ -156,7 +156,10 @@ export const SIGNALS: SignalRow[] = [
     method: 'USE',
     signal: 'dead letters /min (reason)',
     format: 'per_min',
-    promql: '60 * sum by (rabbitmq_dead_letter_reason) (rate(rabbitmq_messages_dead_lettered_total[5m]))',
+    // a 0 (not missing) when no order died but the receiver's dead-letter taps are connected
+    promql:
+      '60 * sum by (rabbitmq_dead_letter_reason) (rate(rabbitmq_messages_dead_lettered_total[5m]))' +
+      ' or on() (0 * max({__name__=~"rabbitmq_dead_letter_tap_connected.*"} > 0))',
     by: ['rabbitmq_dead_letter_reason'],
     influx: { measurement: 'rabbitmq.messages.dead_lettered' },
   },
