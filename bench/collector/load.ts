@@ -10,7 +10,8 @@
 // export), pre-encoded with the OTel JS serializer so the generator spends its CPU on sending.
 // Phase 1 (throughput): as fast as the collector accepts, 4 requests in flight, for a fixed time. Reported: data
 //   points/s through the whole pipeline (exported by BOTH exporters), the collector's CPU (from /proc), and data
-//   points per CPU-second, which is what 2 dedicated cores turn into.
+//   points per CPU-second, which is what 2 dedicated cores turn into. Variants: both exporters as shipped, both with
+//   in-memory queues (what persistence costs), remote write only with and without its WAL.
 // Phase 2 (memory): N active series re-sent every 10 s (an SDK export interval) for several rounds, for several N;
 //   reported: the collector's resident memory per N, and the slope per 100,000 series.
 // Every loop is bounded in count and time; only 127.0.0.1 is contacted.
@@ -24,10 +25,21 @@ import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@op
 import { type RunningCollector, startCollector } from '../../packages/deploy-tests/src/collector.ts';
 
 const QUICK = process.argv.includes('--quick');
+/** `--variants=both,prw`: throughput variants to run (default: all); `--no-memory`: skip the memory phase. */
+const VARIANTS_ARG = process.argv.find((a) => a.startsWith('--variants='))?.slice('--variants='.length);
+const SKIP_MEMORY = process.argv.includes('--no-memory');
+/** `--series=0,300000`: the active-series counts of the memory phase. */
+const SERIES_ARG = process.argv.find((a) => a.startsWith('--series='))?.slice('--series='.length);
+/** `--gomemlimit=512MiB`: Go's soft memory limit for the collector (as the Kubernetes manifests set it). */
+const GOMEMLIMIT = process.argv.find((a) => a.startsWith('--gomemlimit='))?.slice('--gomemlimit='.length);
 const POINTS_PER_REQUEST = 5000;
 const THROUGHPUT_SECONDS = QUICK ? 5 : 15;
 const IN_FLIGHT = 4;
-const MEMORY_SERIES = QUICK ? [0, 50_000] : [0, 100_000, 200_000, 300_000];
+const MEMORY_SERIES = SERIES_ARG
+  ? SERIES_ARG.split(',').map(Number)
+  : QUICK
+    ? [0, 50_000]
+    : [0, 100_000, 200_000, 300_000];
 const MEMORY_ROUNDS = QUICK ? 2 : 4;
 /** Every series is re-sent once per round, like an SDK exporting every 15 s. */
 const ROUND_SECONDS = 15;
@@ -154,10 +166,15 @@ interface Sink {
   port: number;
 }
 
-type Variant = 'both' | 'prw' | 'prw-no-wal';
+type Variant = 'both' | 'both-in-memory' | 'prw' | 'prw-no-wal';
 
 const VARIANT_CONFIG: Record<Variant, string[]> = {
   both: [],
+  // Durability off: InfluxDB queue in memory, no remote-write WAL (what persistence costs).
+  'both-in-memory': [
+    'yaml:exporters::influxdb::sending_queue::storage: null',
+    'yaml:exporters::prometheus_remote_write::wal: null',
+  ],
   prw: ['yaml:service::pipelines::metrics::exporters: [prometheus_remote_write]'],
   'prw-no-wal': [
     'yaml:service::pipelines::metrics::exporters: [prometheus_remote_write]',
@@ -175,6 +192,7 @@ function benchCollector(sink: Sink, name: string, variant: Variant = 'both'): Pr
       INFLUXDB_URL: `http://127.0.0.1:${sink.port}`,
       INFLUXDB_V1_COMPATIBILITY: 'true',
       COLLECTOR_LOG_LEVEL: 'warn',
+      ...(GOMEMLIMIT ? { GOMEMLIMIT } : {}),
     },
   });
 }
@@ -193,7 +211,7 @@ async function drained(c: RunningCollector, t0: Record<string, number>, prwOnly:
 
 /** Phase 1: send as fast as accepted for THROUGHPUT_SECONDS, then until exported; sustained rate and CPU cost. */
 async function throughput(sink: Sink, variant: Variant): Promise<Record<string, unknown>> {
-  const prwOnly = variant !== 'both';
+  const prwOnly = variant.startsWith('prw');
   const collector = await benchCollector(sink, `bench-${variant}`, variant);
   const pid = collector.process.pid!;
   const url = `http://127.0.0.1:${collector.ports.http}/v1/metrics`;
@@ -302,23 +320,26 @@ async function main(): Promise<void> {
     cores: os.cpus().length,
     loadavg_before: os.loadavg().map((x) => Number(x.toFixed(2))),
     points_per_request: POINTS_PER_REQUEST,
+    gomemlimit: GOMEMLIMIT ?? 'unset',
   };
   try {
     const variants: Record<string, unknown>[] = [];
-    for (const variant of ['both', 'prw', 'prw-no-wal'] as const) {
+    const all: Variant[] = ['both', 'both-in-memory', 'prw', 'prw-no-wal'];
+    const chosen = VARIANTS_ARG ? all.filter((v) => VARIANTS_ARG.split(',').includes(v)) : all;
+    for (const variant of chosen) {
       const row = await throughput(sink, variant);
       variants.push(row);
       process.stderr.write(`throughput: ${JSON.stringify(row)}\n`);
     }
     report.throughput = variants;
     const rows: Record<string, unknown>[] = [];
-    for (const series of MEMORY_SERIES) {
+    for (const series of SKIP_MEMORY ? [] : MEMORY_SERIES) {
       const row = await memory(sink, series);
       rows.push(row);
       process.stderr.write(`memory: ${JSON.stringify(row)}\n`);
     }
     report.memory = rows;
-    const base = rows[0]!.peak_rss_mib as number;
+    const base = (rows[0]?.peak_rss_mib as number) ?? 0;
     report.peak_rss_mib_per_100k_series = rows
       .slice(1)
       .map((m) => Number(((((m.peak_rss_mib as number) - base) / (m.active_series as number)) * 100_000).toFixed(1)));
