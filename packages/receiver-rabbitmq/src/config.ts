@@ -20,7 +20,11 @@ export interface DeadLetterConfig {
   tap_message_ttl?: string;
   /** A tap queue nobody consumes is deleted after this long. @default "24h" */
   tap_expires?: string;
-  /** `quorum` keeps every tapped message across a broker restart; `classic` is lighter. @default "quorum" */
+  /**
+   * Type of the tap queues. `classic` (durable) is recovered before the broker accepts connections, so no dead
+   * letter misses it after a restart; a `quorum` tap drops (at-most-once) the dead letters routed to it in the
+   * seconds after a restart before its Raft leader is elected. @default "classic"
+   */
   tap_queue_type?: 'quorum' | 'classic';
   /** How often to rediscover dead-letter exchanges and their bindings. @default "30s" */
   discovery_interval?: string;

@@ -102,7 +102,7 @@ export class RabbitMQReceiver implements Receiver {
         maxLength: dl.tap_max_length ?? 100_000,
         messageTtl: parseDuration(dl.tap_message_ttl ?? '1h'),
         expires: parseDuration(dl.tap_expires ?? '24h'),
-        queueType: dl.tap_queue_type ?? 'quorum',
+        queueType: dl.tap_queue_type ?? 'classic',
         discoveryIntervalMs: parseDuration(dl.discovery_interval ?? '30s'),
         warn: (m) => this.#warn(m),
       });

@@ -4,9 +4,11 @@
 // message a DLX routes to a real DLQ is also routed, once, to the tap. The tap is consumed here and each message
 // is counted by its first `x-death` entry (the latest death: queue and reason), then acknowledged.
 //
-// Exactly-once counting across broker restarts and network cuts: the tap is durable (quorum by default, so its
-// messages survive a restart), a message is counted before its ack, and a message the broker delivers again
-// (`redelivered`, its ack was lost with the connection) is recognised by its fingerprint and not counted twice.
+// Exactly-once counting across broker restarts and network cuts: the tap is a durable classic queue (recovered
+// before the broker opens its listeners, so a dead letter routed right after a restart still reaches it; dead
+// letters of persistent messages survive a restart inside it), a message is counted before its ack, and a message
+// the broker delivers again (`redelivered`: its ack was lost with the connection) is recognised by its fingerprint
+// and not counted twice.
 import { createHash } from 'node:crypto';
 import { type Channel, type ChannelModel, type ConsumeMessage, connect } from 'amqplib';
 import type { Selection } from './config.ts';

@@ -157,13 +157,17 @@ export function pick(obs: Observation[], metric: string, attrs: Record<string, s
   return obs.filter((o) => o.metric === metric && Object.entries(attrs).every(([k, v]) => o.attributes[k] === v));
 }
 
-/** The broker's global dead-letter counters per reason, for strategies that route (not `disabled`). */
-export async function globalDeadLetters(b: Broker): Promise<Record<string, number>> {
+/** The broker's global dead-letter counters per reason, for strategies that route (not `disabled`), of one queue type. */
+export async function globalDeadLetters(
+  b: Broker,
+  queueType: 'rabbit_classic_queue' | 'rabbit_quorum_queue',
+): Promise<Record<string, number>> {
   const text = await (await fetch(`${b.prometheusUrl}/metrics`)).text();
   const out: Record<string, number> = { expired: 0, rejected: 0, maxlen: 0, delivery_limit: 0 };
   for (const line of text.split('\n')) {
     const m = /^rabbitmq_global_messages_dead_lettered_(\w+?)_total\{([^}]*)\} (\S+)/.exec(line);
     if (!m || m[1] === 'confirmed' || m[2]!.includes('dead_letter_strategy="disabled"')) continue;
+    if (!m[2]!.includes(`queue_type="${queueType}"`)) continue;
     out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[3]);
   }
   return out;

@@ -4,6 +4,10 @@
 // real dead-letter queues still hold every message, and the per-reason totals agree with the broker's global
 // counters. Then the broker restarts mid-test, more messages die (some while the receiver is still reconnecting),
 // and every count is still exact: nothing lost, nothing counted twice.
+//
+// Every step runs on a classic and on a quorum queue. The stack's broker is shared (the demo company dead-letters
+// orders on classic queues all the time), so the comparison with the broker's global counters, which have no vhost
+// or queue, uses the quorum-queue counters: only this test dead-letters from quorum queues.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Channel, type ChannelModel, type ConfirmChannel, connect } from 'amqplib';
@@ -39,16 +43,23 @@ const vhost = uniqueName('fs-rmq-scenario');
 const instance = uniqueName('rabbitmq/scenario');
 const TAP_PREFIX = 'foursignals.tap';
 
-const N = 20; // published to orders.work
+const N = 20; // published to each work queue
 const A = 6; // acked
 const R = 4; // rejected (requeue=false)
 const U = 5; // left unacknowledged
-const E = 7; // expire in orders.ttl (its DLX comes from a policy)
+const E = 7; // expire in each ttl queue (their DLX comes from a policy)
 const MAXLEN = 3;
-const M = 5; // overflow orders.bounded (max-length 3, drop-head) by M
+const M = 5; // overflow each bounded queue (max-length 3, drop-head) by M
 const D = 3; // exceed the delivery limit of quorum orders.quorum
 const R2 = 3; // rejected right after the broker restart
 const E2 = 2; // expired right after the broker restart
+
+/** The same queues once per type: `orders.work` and `orders.q.work`, ... */
+const TYPES = [
+  { p: 'orders.', args: {} },
+  { p: 'orders.q.', args: { 'x-queue-type': 'quorum' } },
+] as const;
+const QUORUM_QUEUES = ['orders.q.work', 'orders.q.ttl', 'orders.q.bounded', 'orders.quorum'];
 
 let receiver: RabbitMQReceiver;
 let conn: ChannelModel | undefined;
@@ -108,10 +119,11 @@ function deadLetters(obs: Awaited<ReturnType<typeof scrape>>): Record<string, nu
   return out;
 }
 
-/** Receiver totals per reason over every vhost (the broker's counters have no vhost). */
+/** Receiver totals per reason over this test's quorum queues (compared with the broker's quorum counters). */
 function totalsByReason(obs: Awaited<ReturnType<typeof scrape>>): Record<string, number> {
   const out: Record<string, number> = { expired: 0, rejected: 0, maxlen: 0, delivery_limit: 0 };
-  for (const o of pick(obs, METRICS.deadLettered.name)) {
+  for (const o of pick(obs, METRICS.deadLettered.name, { [ATTR_VHOST]: vhost })) {
+    if (!QUORUM_QUEUES.includes(String(o.attributes[ATTR_QUEUE]))) continue;
     const r = String(o.attributes[ATTR_DEAD_LETTER_REASON]);
     out[r] = (out[r] ?? 0) + o.value;
   }
@@ -150,9 +162,17 @@ function ctlDepths(): Depths {
   return out;
 }
 
-/** Polls the receiver until its depths equal rabbitmqctl's (the plugin's stats lag ~5 s), then asserts exactly. */
+/**
+ * rabbitmqctl must show the scenario's depths, and the receiver must then show rabbitmqctl's. Both are polled:
+ * for quorum queues rabbitmqctl itself reads the periodically published queue stats, and the plugin's per-queue
+ * stats are emitted by each queue every 5 s.
+ */
 async function assertDepthsMatchRabbitmqctl(expected: Depths): Promise<void> {
-  assert.deepEqual(ctlDepths(), expected, 'rabbitmqctl disagrees with the scenario itself');
+  const fromCtl = await eventually(
+    async () => ctlDepths(),
+    (d) => same(d, expected),
+  );
+  assert.deepEqual(fromCtl, expected, 'rabbitmqctl disagrees with the scenario itself');
   const got = await eventually(
     async () => receiverDepths(await scrape()),
     (d) => same(d, ctlDepths()),
@@ -167,9 +187,9 @@ async function assertTotalsMatchBroker(g0: Record<string, number>, t0: Record<st
   let last: { broker: Record<string, number>; receiver: Record<string, number> } | undefined;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const g1 = await globalDeadLetters(b);
+    const g1 = await globalDeadLetters(b, 'rabbit_quorum_queue');
     const t1 = totalsByReason(await scrape());
-    const g2 = await globalDeadLetters(b);
+    const g2 = await globalDeadLetters(b, 'rabbit_quorum_queue');
     last = { broker: minus(g2, g0), receiver: minus(t1, t0) };
     if (same(g1, g2) && same(last.broker, last.receiver)) break;
     await sleep(500);
@@ -186,19 +206,22 @@ before(async () => {
   await ch.assertExchange('bounded.dlx', 'direct', { durable: true });
   await ch.assertQueue('bounded.dlq', { durable: true });
   await ch.bindQueue('bounded.dlq', 'bounded.dlx', 'bounded');
-  await ch.assertQueue('orders.work', { durable: true, deadLetterExchange: 'orders.dlx' });
   await mgmt(b, 'PUT', `/policies/${encodeURIComponent(vhost)}/ttl-dlx`, {
-    pattern: '^orders\\.ttl$',
+    pattern: '^orders\\.(q\\.)?ttl$',
     definition: { 'dead-letter-exchange': 'orders.dlx' },
     'apply-to': 'queues',
   });
-  await ch.assertQueue('orders.ttl', { durable: true, messageTtl: 300 });
-  await ch.assertQueue('orders.bounded', {
-    durable: true,
-    maxLength: MAXLEN,
-    deadLetterExchange: 'bounded.dlx',
-    deadLetterRoutingKey: 'bounded',
-  });
+  for (const { p, args } of TYPES) {
+    await ch.assertQueue(`${p}work`, { durable: true, deadLetterExchange: 'orders.dlx', arguments: args });
+    await ch.assertQueue(`${p}ttl`, { durable: true, messageTtl: 300, arguments: args });
+    await ch.assertQueue(`${p}bounded`, {
+      durable: true,
+      maxLength: MAXLEN,
+      deadLetterExchange: 'bounded.dlx',
+      deadLetterRoutingKey: 'bounded',
+      arguments: { ...args, 'x-overflow': 'drop-head' },
+    });
+  }
   await ch.assertQueue('orders.quorum', {
     durable: true,
     deadLetterExchange: 'orders.dlx',
@@ -207,10 +230,9 @@ before(async () => {
   await ch.assertQueue('orders.idle', { durable: true });
   await c.close();
 
-  // Every vhost: the broker's global counters have no vhost, so the cross-check needs every dead letter.
   receiver = new RabbitMQReceiver(
     instance,
-    receiverConfig(b, { dead_letters: { tap_prefix: TAP_PREFIX, discovery_interval: '5s' } }),
+    receiverConfig(b, { include: [{ vhost }], dead_letters: { tap_prefix: TAP_PREFIX, discovery_interval: '5s' } }),
   );
   await receiver.taps!.discover();
   await eventually(
@@ -236,32 +258,34 @@ after(async () => {
 });
 
 test('depths equal rabbitmqctl, dead letters equal R/E/M/D, DLQs keep every message, totals match the broker; across a restart', async () => {
-  const g0 = await globalDeadLetters(b);
+  const g0 = await globalDeadLetters(b, 'rabbit_quorum_queue');
   const t0 = totalsByReason(await scrape());
 
   const opened = await open();
   conn = opened.conn;
   const ch = opened.ch;
-  await publish(ch, 'orders.work', N, 'work');
-  await publish(ch, 'orders.ttl', E, 'ttl');
-  await publish(ch, 'orders.bounded', MAXLEN + M, 'bounded');
+  for (const { p } of TYPES) {
+    await publish(ch, `${p}work`, N, `${p}work`);
+    await publish(ch, `${p}ttl`, E, `${p}ttl`);
+    await publish(ch, `${p}bounded`, MAXLEN + M, `${p}bounded`);
+    const got = await get(ch, `${p}work`, A + R + U);
+    for (const m of got.slice(0, A)) ch.ack(m);
+    for (const m of got.slice(A, A + R)) ch.nack(m, false, false);
+    // got.slice(A + R) stays unacknowledged while this connection lives.
+  }
   await publish(ch, 'orders.quorum', D, 'quorum');
-  const got = await get(ch, 'orders.work', A + R + U);
-  for (const m of got.slice(0, A)) ch.ack(m);
-  for (const m of got.slice(A, A + R)) ch.nack(m, false, false);
-  // got.slice(A + R) stays unacknowledged while this connection lives.
   await rejectUntilDeadLettered(ch, 'orders.quorum');
   const idle = await open();
   idleConn = idle.conn;
   await idle.ch.consume('orders.idle', () => {});
   await idle.ch.consume('orders.idle', () => {});
 
-  const expected = {
-    'orders.work/rejected': R,
-    'orders.ttl/expired': E,
-    'orders.bounded/maxlen': M,
-    'orders.quorum/delivery_limit': D,
-  };
+  const expected: Record<string, number> = { 'orders.quorum/delivery_limit': D };
+  for (const { p } of TYPES) {
+    expected[`${p}work/rejected`] = R;
+    expected[`${p}ttl/expired`] = E;
+    expected[`${p}bounded/maxlen`] = M;
+  }
   const dl = await eventually(
     async () => deadLetters(await scrape()),
     (d) => same(d, expected),
@@ -269,22 +293,26 @@ test('depths equal rabbitmqctl, dead letters equal R/E/M/D, DLQs keep every mess
   assert.deepEqual(dl, expected);
 
   const depths: Depths = {
-    'orders.work': { ready: N - A - R - U, unacked: U, consumers: 0 },
-    'orders.ttl': { ready: 0, unacked: 0, consumers: 0 },
-    'orders.bounded': { ready: MAXLEN, unacked: 0, consumers: 0 },
     'orders.quorum': { ready: 0, unacked: 0, consumers: 0 },
     'orders.idle': { ready: 0, unacked: 0, consumers: 2 },
     // The real dead-letter queues still hold every message: the receiver never consumes them.
-    'orders.dlq': { ready: R + E + D, unacked: 0, consumers: 0 },
-    'bounded.dlq': { ready: M, unacked: 0, consumers: 0 },
+    'orders.dlq': { ready: 2 * (R + E) + D, unacked: 0, consumers: 0 },
+    'bounded.dlq': { ready: 2 * M, unacked: 0, consumers: 0 },
   };
+  for (const { p, args } of TYPES) {
+    // A quorum queue counts each message fetched with basic.get and not yet settled as a consumer.
+    const getConsumers = 'x-queue-type' in args ? U : 0;
+    depths[`${p}work`] = { ready: N - A - R - U, unacked: U, consumers: getConsumers };
+    depths[`${p}ttl`] = { ready: 0, unacked: 0, consumers: 0 };
+    depths[`${p}bounded`] = { ready: MAXLEN, unacked: 0, consumers: 0 };
+  }
   await assertDepthsMatchRabbitmqctl(depths);
   const obs = await scrape();
   assert.deepEqual(
     pick(obs, METRICS.deadLetterQueueMessages.name, { [ATTR_VHOST]: vhost })
       .map((o) => `${o.attributes[ATTR_QUEUE]}<-${o.attributes[ATTR_DEAD_LETTER_EXCHANGE]}=${o.value}`)
       .sort(),
-    [`bounded.dlq<-bounded.dlx=${M}`, `orders.dlq<-orders.dlx=${R + E + D}`],
+    [`bounded.dlq<-bounded.dlx=${2 * M}`, `orders.dlq<-orders.dlx=${2 * (R + E) + D}`],
   );
   await assertTotalsMatchBroker(g0, t0);
 
@@ -313,18 +341,24 @@ test('depths equal rabbitmqctl, dead letters equal R/E/M/D, DLQs keep every mess
   sawTapDown ||= down?.connected === false;
 
   // The broker's counters restart from zero; ours must not.
-  const g0r = await globalDeadLetters(b);
+  const g0r = await globalDeadLetters(b, 'rabbit_quorum_queue');
   const t0r = totalsByReason(before);
   conn = undefined;
   idleConn = undefined;
   const again = await open();
   conn = again.conn;
   // Straight away: the receiver's tap connection is most likely still backing off.
-  const got2 = await get(again.ch, 'orders.work', R2);
-  for (const m of got2) again.ch.nack(m, false, false);
-  await publish(again.ch, 'orders.ttl', E2, 'ttl2');
+  for (const { p } of TYPES) {
+    const got2 = await get(again.ch, `${p}work`, R2);
+    for (const m of got2) again.ch.nack(m, false, false);
+    await publish(again.ch, `${p}ttl`, E2, `${p}ttl2`);
+  }
 
-  const expected2 = { ...expected, 'orders.work/rejected': R + R2, 'orders.ttl/expired': E + E2 };
+  const expected2 = { ...expected };
+  for (const { p } of TYPES) {
+    expected2[`${p}work/rejected`] = R + R2;
+    expected2[`${p}ttl/expired`] = E + E2;
+  }
   const dl2 = await eventually(
     async () => deadLetters(await scrape()),
     (d) => same(d, expected2),
@@ -337,11 +371,12 @@ test('depths equal rabbitmqctl, dead letters equal R/E/M/D, DLQs keep every mess
     1,
     'tap connection back up',
   );
-  await assertDepthsMatchRabbitmqctl({
+  const depths2: Depths = {
     ...depths,
-    'orders.work': { ready: N - A - R - R2, unacked: 0, consumers: 0 },
     'orders.idle': { ready: 0, unacked: 0, consumers: 0 },
-    'orders.dlq': { ready: R + R2 + E + E2 + D, unacked: 0, consumers: 0 },
-  });
+    'orders.dlq': { ready: 2 * (R + R2 + E + E2) + D, unacked: 0, consumers: 0 },
+  };
+  for (const { p } of TYPES) depths2[`${p}work`] = { ready: N - A - R - R2, unacked: 0, consumers: 0 };
+  await assertDepthsMatchRabbitmqctl(depths2);
   await assertTotalsMatchBroker(g0r, t0r);
 });
