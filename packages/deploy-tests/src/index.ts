@@ -2,6 +2,7 @@ export { schemaFileName, writeKubeconformSchemas } from './k8s-schemas.ts';
 export { freePort, type GeneratedCerts, generateCerts } from './net.ts';
 export {
   cacheRoot,
+  checkReceiversConfig,
   collectorBinary,
   dockerCompose,
   kubeconform,

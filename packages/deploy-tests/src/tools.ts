@@ -134,3 +134,13 @@ export function collectorBinary(): string {
   if (!path || !existsSync(path)) throw new Error(`otel-collector/build.sh printed no binary path: ${out}`);
   return path;
 }
+
+/** `otel-receivers --check` on a receivers config (the receivers package's own validation, every problem listed). */
+export function checkReceiversConfig(file: string, env: Record<string, string>): { ok: boolean; output: string } {
+  const r = spawnSync(
+    process.execPath,
+    [join(REPO, 'packages', 'receivers', 'src', 'cli.ts'), '--check', '--config', file],
+    { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } },
+  );
+  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+}

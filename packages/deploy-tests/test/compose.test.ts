@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { generateCerts } from '../src/net.ts';
-import { dockerCompose, REPO } from '../src/tools.ts';
+import { checkReceiversConfig, dockerCompose, REPO } from '../src/tools.ts';
 
 const COMPOSE_DIR = join(REPO, 'deploy', 'compose');
 const COMPOSE_FILE = join(COMPOSE_DIR, 'docker-compose.yml');
@@ -66,7 +66,7 @@ describe('docker-compose deployment', () => {
       assert.ok(names.includes(s), `service ${s} missing (have ${names.join(', ')})`);
       assert.equal(resolved.services[s]!.profiles, undefined, `${s} must run without a profile`);
     }
-    for (const s of ['demo', 'postgres', 'rabbitmq', 's3']) {
+    for (const s of ['mes-api', 'shop-api', 'crm-api', 'mes-worker', 'loadgen', 'postgres', 'rabbitmq', 's3']) {
       assert.deepEqual(resolved.services[s]?.profiles, ['demo'], `${s} belongs to the demo profile`);
     }
   });
@@ -139,7 +139,7 @@ describe('docker-compose deployment', () => {
         assert.equal(host, '127.0.0.1', `${name} publishes ${text} beyond the loopback interface`);
       }
     }
-    for (const s of ['receivers', 'demo']) {
+    for (const s of ['receivers', 'mes-api', 'shop-api', 'crm-api', 'mes-worker']) {
       const env = resolved.services[s]!.environment!;
       assert.equal(env.NODE_EXTRA_CA_CERTS, '/run/secrets/collector_ca', `${s} trusts the collector's CA`);
       assert.equal(env.FOURSIGNALS_OTLP_TOKEN_FILE, '/run/secrets/collector_token');
@@ -162,6 +162,16 @@ describe('docker-compose deployment', () => {
       ),
     );
     for (const secret of Object.values(resolved.secrets)) assert.ok(existsSync(secret.file), secret.file);
+  });
+
+  it("has a receivers config that the receivers' own validation accepts, with secrets from the environment only", () => {
+    const file = join(COMPOSE_DIR, 'receivers', 'receivers.yaml');
+    const secrets = { MONITOR_DB_PASSWORD: 'p', S3_SECRET_ACCESS_KEY: 's', FOURSIGNALS_OTLP_TOKEN: 't' };
+    const ok = checkReceiversConfig(file, secrets);
+    assert.ok(ok.ok, ok.output);
+    const missing = checkReceiversConfig(file, {});
+    assert.equal(missing.ok, false, 'a secret has a default in receivers.yaml');
+    for (const name of Object.keys(secrets)) assert.match(missing.output, new RegExp(`${name} is not set`));
   });
 
   it('has a Prometheus config that promtool accepts', () => {

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { kubeconform, kubernetesSchemas, kustomize, REPO, VERSIONS } from '../src/tools.ts';
+import { checkReceiversConfig, kubeconform, kubernetesSchemas, kustomize, REPO, VERSIONS } from '../src/tools.ts';
 
 const K8S = join(REPO, 'deploy', 'kubernetes');
 const TARGETS = ['base', ...readdirSync(join(K8S, 'overlays')).map((o) => `overlays/${o}`)];
@@ -170,6 +170,15 @@ describe('Kubernetes deployment', () => {
       const env = Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: Loose) => [e.name, e.value]));
       assert.match(env.FOURSIGNALS_OTLP_HTTP_URL, /^https:\/\/otel-gateway\./);
       assert.ok(env.NODE_EXTRA_CA_CERTS && env.FOURSIGNALS_OTLP_TOKEN_FILE);
+    }
+    for (const file of readdirSync(join(K8S, 'base', 'receivers')).filter((f) => /^shard-\d+\.yaml$/.test(f))) {
+      const r = checkReceiversConfig(join(K8S, 'base', 'receivers', file), {
+        PG_MONITOR_PASSWORD: 'p',
+        S3_ACCESS_KEY_ID: 'a',
+        S3_SECRET_ACCESS_KEY: 's',
+        FOURSIGNALS_OTLP_TOKEN: 't',
+      });
+      assert.ok(r.ok, `${file}: ${r.output}`);
     }
     const scraper = find(objects, 'Deployment', 'otel-scraper');
     assert.equal(scraper.spec.replicas, 1);
