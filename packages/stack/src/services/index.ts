@@ -4,6 +4,7 @@ import { influxdb } from './influxdb.ts';
 import { postgres } from './postgres.ts';
 import { prometheus } from './prometheus.ts';
 import { rabbitmq } from './rabbitmq.ts';
+import { receivers } from './receivers.ts';
 import { seaweedfs } from './seaweedfs.ts';
 import type { Service } from './service.ts';
 
@@ -16,4 +17,5 @@ export const SERVICES: readonly Service[] = [
   rabbitmq,
   seaweedfs,
   collector,
+  receivers,
 ];
