@@ -1,17 +1,23 @@
 // End to end alerting: Prometheus (with deploy/prometheus/rules loaded) -> Alertmanager -> a webhook this test owns
-// (the stack's Alertmanager routes every alert to 127.0.0.1:PORTS.alertWebhook). Under the demo's load the MES
-// worker is stopped (the demo's worker-stop fault cancels its consumer): the backlog alert MesQueueNoConsumers must
-// reach the webhook within its `for` plus the evaluation and delivery delays; the worker is started again: the alert
-// must resolve. The measured time to alert is printed.
+// (the stack's Alertmanager routes every alert to 127.0.0.1:PORTS.alertWebhook). The test runs its own instance of
+// the demo company in a RabbitMQ vhost of its own (so no other run's worker drains its queue) under MES load; the
+// MES worker is stopped (the demo's worker-stop fault cancels its consumer): the backlog alert MesQueueNoConsumers
+// must reach the webhook no sooner than its `for`, within the evaluation and delivery delays after it; the worker is
+// started again: the alert must arrive resolved. The measured time to alert is printed.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { PORTS } from '@foursignals/stack';
 import { durationSeconds, loadConfig } from '../packages/dashboards/src/config.ts';
 import { CONFIG_FILE, REPO_ROOT } from '../packages/dashboards/src/generate.ts';
 import { noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
 import { MES_QUEUE } from '../packages/demo/src/common/topology.ts';
-import { demoDown, demoStatus, demoUp, faultsFile } from '../packages/demo/src/supervisor.ts';
+import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
+import { type RunningService, startCompany, stopCompany, waitExit } from '../packages/demo/src/supervisor.ts';
 import { endpoints, promQuery, waitFor } from './support.ts';
 
 const ALERT = 'MesQueueNoConsumers';
@@ -24,9 +30,37 @@ interface Notification {
   alerts: { status: string; labels: Record<string, string>; startsAt: string; endsAt: string }[];
 }
 
+const RUN = `alerts-${Date.now().toString(36)}`;
+const VHOST = `foursignals-${RUN}`;
+const dir = mkdtempSync(join(tmpdir(), 'foursignals-alerts-e2e-'));
+const faultsFile = join(dir, 'faults.json');
 const received: Notification[] = [];
 let server: Server;
-let startedDemo = false;
+let company: RunningService[] = [];
+const load = new AbortController();
+let loadDone: Promise<unknown> = Promise.resolve();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+/** RabbitMQ management API call with the stack's management user. */
+async function management(method: string, path: string, body?: unknown): Promise<void> {
+  const auth = Buffer.from(`${endpoints.rabbitmq_management_user}:${endpoints.rabbitmq_management_password}`);
+  const res = await fetch(`${endpoints.rabbitmq_management_url}/api/${path}`, {
+    method,
+    headers: { authorization: `Basic ${auth.toString('base64')}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok && res.status !== 404) throw new Error(`${method} /api/${path}: ${res.status} ${await res.text()}`);
+}
 
 before(async () => {
   server = createServer((req, res) => {
@@ -45,23 +79,63 @@ before(async () => {
     server.once('error', reject);
     server.listen(PORTS.alertWebhook, '127.0.0.1', resolve);
   });
-  writeFaults(faultsFile(endpoints), noFaults());
-  if (!demoStatus(endpoints).some((p) => p.running)) {
-    console.log('# starting the background demo (npm run demo -- up) for this test');
-    await demoUp({ endpoints, rate: 20 });
-    startedDemo = true;
-  }
+  // A vhost of our own for the company's queues, readable by the stack's RabbitMQ user.
+  await management('PUT', `vhosts/${encodeURIComponent(VHOST)}`, {});
+  await management('PUT', `permissions/${encodeURIComponent(VHOST)}/${endpoints.rabbitmq_management_user}`, {
+    configure: '.*',
+    write: '.*',
+    read: '.*',
+  });
+  writeFaults(faultsFile, noFaults());
+  const ports = { 'mes-api': await freePort(), 'shop-api': await freePort(), 'crm-api': await freePort() };
+  const own = { ...endpoints, rabbitmq_url: `${endpoints.rabbitmq_url}/${encodeURIComponent(VHOST)}` };
+  company = await startCompany({
+    endpoints: own,
+    ports,
+    namespace: VHOST,
+    exportIntervalMs: 2000,
+    faultsFile,
+    logDir: dir,
+  });
+  // Orders for the MES until the end of the test (the other services are not needed here).
+  loadDone = runLoad({
+    targets: {
+      'mes-api': `http://127.0.0.1:${ports['mes-api']}`,
+      'shop-api': `http://127.0.0.1:${ports['shop-api']}`,
+      'crm-api': `http://127.0.0.1:${ports['crm-api']}`,
+    },
+    services: ['mes-api'],
+    rate: 5,
+    durationSec: 0,
+    burstEverySec: 0,
+    faultsFile,
+    runId: RUN,
+    signal: load.signal,
+  }).catch(() => undefined);
 });
 
 after(async () => {
-  writeFaults(faultsFile(endpoints), noFaults());
-  if (startedDemo) await demoDown(endpoints);
+  load.abort();
+  await loadDone;
+  stopCompany(company);
+  await waitExit(company);
   await new Promise((resolve) => server.close(resolve));
+  // best effort: a broker restarted by another test meanwhile must not fail this one
+  await management('DELETE', `vhosts/${encodeURIComponent(VHOST)}`).catch((e: Error) =>
+    console.log(`# could not delete vhost ${VHOST}: ${e.message}`),
+  );
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function ours(n: Notification['alerts'][number]): boolean {
-  return n.labels.alertname === ALERT && n.labels.messaging_destination_name === MES_QUEUE;
+  return (
+    n.labels.alertname === ALERT &&
+    n.labels.rabbitmq_vhost_name === VHOST &&
+    n.labels.messaging_destination_name === MES_QUEUE
+  );
 }
+
+const SEL = `rabbitmq_vhost_name="${VHOST}", messaging_destination_name="${MES_QUEUE}"`;
 
 async function firing(): Promise<boolean> {
   const r = await promQuery(
@@ -95,8 +169,8 @@ test('the backlog alert reaches the webhook when the MES worker stops, and resol
     'Prometheus has not loaded deploy/prometheus/rules/mes.yml',
   );
   await waitFor(
-    `the RabbitMQ receiver to report a consumer on ${MES_QUEUE}`,
-    () => promQuery(`sum(rabbitmq_queue_consumers{messaging_destination_name="${MES_QUEUE}"})`),
+    `the RabbitMQ receiver to report a consumer on ${MES_QUEUE} in vhost ${VHOST}`,
+    () => promQuery(`sum(rabbitmq_queue_consumers{${SEL}})`),
     (r) => (r[0]?.value ?? 0) >= 1,
     180_000,
   );
@@ -104,7 +178,7 @@ test('the backlog alert reaches the webhook when the MES worker stops, and resol
 
   // Stop the worker under load.
   const stoppedAt = Date.now();
-  writeFaults(faultsFile(endpoints), { ...noFaults(), workerStop: true });
+  writeFaults(faultsFile, { ...noFaults(), workerStop: true });
   const fired = await waitFor(
     `${ALERT} at the webhook`,
     async () => received.find((n) => n.at >= stoppedAt && n.alerts.some((a) => a.status === 'firing' && ours(a))),
@@ -119,11 +193,11 @@ test('the backlog alert reaches the webhook when the MES worker stops, and resol
   );
   assert.ok(timeToAlert >= forSeconds, `fired after ${timeToAlert} s, before its for of ${forSeconds} s`);
   assert.equal(alert.labels.severity, 'critical');
-  assert.equal(alert.labels.rabbitmq_vhost_name, '/');
+  assert.equal(alert.labels.rabbitmq_vhost_name, VHOST);
 
   // Start it again: the alert resolves.
   const restartedAt = Date.now();
-  writeFaults(faultsFile(endpoints), noFaults());
+  writeFaults(faultsFile, noFaults());
   const resolved = await waitFor(
     `${ALERT} resolved at the webhook`,
     async () => received.find((n) => n.at >= restartedAt && n.alerts.some((a) => a.status === 'resolved' && ours(a))),
