@@ -15,6 +15,7 @@ const COMPOSE_FILE = join(COMPOSE_DIR, 'docker-compose.yml');
 
 interface Service {
   image?: string;
+  mem_limit?: string;
   build?: { context: string; dockerfile?: string };
   command?: string[];
   entrypoint?: string[];
@@ -117,6 +118,11 @@ describe('docker-compose deployment', () => {
   it('writes to InfluxDB 2.x through the v2 API (org, bucket, token) and to Prometheus by remote write', () => {
     const env = resolved.services.collector!.environment!;
     assert.equal(env.INFLUXDB_V1_COMPATIBILITY, 'false');
+    assert.ok(
+      resolved.services.collector!.mem_limit,
+      'the memory_limiter needs a cgroup limit to take a percentage of',
+    );
+    assert.equal(env.COLLECTOR_MEMORY_LIMIT_PERCENTAGE, '80');
     assert.equal(env.INFLUXDB_TOKEN, REQUIRED.INFLUXDB_TOKEN);
     assert.ok(env.INFLUXDB_ORG && env.INFLUXDB_BUCKET);
     assert.equal(env.PROMETHEUS_REMOTE_WRITE_URL, 'http://prometheus:9090/api/v1/write');
