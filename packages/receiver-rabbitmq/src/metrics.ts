@@ -162,7 +162,7 @@ export const METRICS = {
   tapConnected: {
     name: 'rabbitmq.dead_letter.tap.connected',
     instrument: 'gauge',
-    unit: '1',
+    unit: '{status}',
     description:
       "1 while the receiver's AMQP connection that consumes the dead-letter taps of a vhost is up, else 0 " +
       '(dead letters then wait in the bounded tap queue and are counted on reconnect).',
