@@ -2,7 +2,7 @@
 // without a container engine; none runs on the build machine), and what it resolves to is what the docs promise.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -167,6 +167,12 @@ describe('docker-compose deployment', () => {
         `${join(REPO, 'deploy', 'grafana', 'dashboards')}:/var/lib/grafana/dashboards/foursignals`,
       ),
     );
+    assert.ok(
+      mounts('grafana').includes(
+        `${join(REPO, 'deploy', 'grafana', 'provisioning', 'dashboards')}:/etc/grafana/provisioning/dashboards`,
+      ),
+      'the shared dashboards provider',
+    );
     for (const secret of Object.values(resolved.secrets)) assert.ok(existsSync(secret.file), secret.file);
   });
 
@@ -178,6 +184,37 @@ describe('docker-compose deployment', () => {
     const missing = checkReceiversConfig(file, {});
     assert.equal(missing.ok, false, 'a secret has a default in receivers.yaml');
     for (const name of Object.keys(secrets)) assert.match(missing.output, new RegExp(`${name} is not set`));
+  });
+
+  it('provisions a Grafana data source for every data source uid the dashboards use', () => {
+    const provisioned = parse(
+      readFileSync(join(COMPOSE_DIR, 'grafana', 'provisioning', 'datasources', 'datasources.yaml'), 'utf8'),
+    ) as { datasources: { uid: string; type: string }[] };
+    const byUid = new Map(provisioned.datasources.map((d) => [d.uid, d.type]));
+    const dir = join(REPO, 'deploy', 'grafana', 'dashboards');
+    const used = new Map<string, string>();
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const m of text.matchAll(/"datasource":\s*\{\s*"type":\s*"([^"]+)",\s*"uid":\s*"([^"$]+)"/g)) {
+        used.set(m[2]!, m[1]!);
+      }
+    }
+    assert.ok(used.size > 0, 'no data source references found in the dashboards');
+    for (const [uid, type] of used) assert.equal(byUid.get(uid), type, `data source ${uid} (${type}) not provisioned`);
+    const env = resolved.services.grafana!.environment!;
+    assert.equal(env.FOURSIGNALS_DASHBOARDS_DIR, '/var/lib/grafana/dashboards/foursignals');
+  });
+
+  it('has an Alertmanager config that amtool accepts', () => {
+    const r = spawnSync('amtool', ['check-config', join(COMPOSE_DIR, 'alertmanager', 'alertmanager.yml')], {
+      encoding: 'utf8',
+    });
+    assert.equal(
+      r.error,
+      undefined,
+      'amtool (Debian package prometheus-alertmanager, installed by the stack) is missing',
+    );
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   });
 
   it('has a Prometheus config that promtool accepts', () => {
