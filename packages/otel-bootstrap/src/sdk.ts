@@ -14,18 +14,14 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
+import type { Collection } from './collect.ts';
+import { collect, resourceAttributes } from './collect.ts';
 import type { Config } from './config.ts';
-import type { Cell, KeyedCounter } from './histogram.ts';
 import { debug, describe, error } from './log.ts';
 import type { MetricDef } from './metrics.ts';
-import { METRICS } from './metrics.ts';
+import type { ExportHandle } from './otlp.ts';
 import type { State } from './state.ts';
 import { VERSION } from './version.ts';
-
-export interface SdkHandle {
-  forceFlush(): Promise<void>;
-  shutdown(): Promise<void>;
-}
 
 function hrTime(ms: number): HrTime {
   const s = Math.floor(ms / 1000);
@@ -36,155 +32,40 @@ function descriptor(def: MetricDef) {
   return { name: def.name, description: def.description, unit: def.unit, valueType: ValueType.DOUBLE };
 }
 
-function histogram(
-  def: MetricDef,
-  bounds: readonly number[],
-  cells: Iterable<Cell>,
-  start: HrTime,
-  end: HrTime,
-): MetricData | undefined {
-  const dataPoints = [];
-  for (const c of cells) {
-    if (c.count === 0) continue;
-    dataPoints.push({
-      startTime: start,
+/** Our plain records as SDK MetricData (cumulative). */
+export function toMetricData(c: Collection): MetricData[] {
+  const start = hrTime(c.startMs);
+  const end = hrTime(c.endMs);
+  return c.metrics.map((m): MetricData => {
+    const base = { descriptor: descriptor(m.def), aggregationTemporality: AggregationTemporality.CUMULATIVE };
+    if (m.type === 'histogram') {
+      return {
+        ...base,
+        dataPointType: DataPointType.HISTOGRAM,
+        dataPoints: m.points.map((p) => ({
+          startTime: start,
+          endTime: end,
+          attributes: p.attributes as Attributes,
+          value: {
+            buckets: { boundaries: p.bounds as number[], counts: p.counts },
+            count: p.count,
+            sum: p.sum,
+            min: p.min,
+            max: p.max,
+          },
+        })),
+      };
+    }
+    const points = m.points.map((p) => ({
+      startTime: m.type === 'gauge' ? end : start,
       endTime: end,
-      attributes: c.attributes as Attributes,
-      value: {
-        buckets: { boundaries: bounds as number[], counts: Array.from(c.counts) },
-        count: c.count,
-        sum: c.sum,
-        min: c.min,
-        max: c.max,
-      },
-    });
-  }
-  if (dataPoints.length === 0) return undefined;
-  return {
-    descriptor: descriptor(def),
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.HISTOGRAM,
-    dataPoints,
-  };
-}
-
-function sum(
-  def: MetricDef,
-  monotonic: boolean,
-  points: { attributes: Attributes; value: number }[],
-  start: HrTime,
-  end: HrTime,
-): MetricData | undefined {
-  if (points.length === 0) return undefined;
-  return {
-    descriptor: descriptor(def),
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.SUM,
-    isMonotonic: monotonic,
-    dataPoints: points.map((p) => ({ startTime: start, endTime: end, attributes: p.attributes, value: p.value })),
-  };
-}
-
-function gauge(
-  def: MetricDef,
-  points: { attributes: Attributes; value: number }[],
-  end: HrTime,
-): MetricData | undefined {
-  if (points.length === 0) return undefined;
-  return {
-    descriptor: descriptor(def),
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.GAUGE,
-    dataPoints: points.map((p) => ({ startTime: end, endTime: end, attributes: p.attributes, value: p.value })),
-  };
-}
-
-function counterPoints(c: KeyedCounter) {
-  return [...c.values.values()].map((v) => ({ attributes: v.attributes as Attributes, value: v.value }));
-}
-
-/** Builds every metric from the pre-aggregated state. Exported for tests. */
-export async function collectMetrics(state: State): Promise<MetricData[]> {
-  const start = hrTime(state.startTime);
-  const end = hrTime(Date.now());
-  const out: (MetricData | undefined)[] = [];
-  const { http, libs, runtime, dau } = state;
-  out.push(histogram(METRICS.httpServerDuration, http.bounds, http.cells(), start, end));
-  out.push(histogram(METRICS.s3ClientDuration, libs.s3.bounds, libs.s3.all(), start, end));
-  out.push(histogram(METRICS.dbClientDuration, libs.db.bounds, libs.db.all(), start, end));
-  out.push(sum(METRICS.messagingSent, true, counterPoints(libs.sent), start, end));
-  out.push(sum(METRICS.messagingConsumed, true, counterPoints(libs.consumed), start, end));
-  const overflow: { attributes: Attributes; value: number }[] = [];
-  if (http.overflowCount > 0)
-    overflow.push({ attributes: { 'metric.name': METRICS.httpServerDuration.name }, value: http.overflowCount });
-  if (libs.s3.overflowCount > 0)
-    overflow.push({ attributes: { 'metric.name': METRICS.s3ClientDuration.name }, value: libs.s3.overflowCount });
-  if (libs.db.overflowCount > 0)
-    overflow.push({ attributes: { 'metric.name': METRICS.dbClientDuration.name }, value: libs.db.overflowCount });
-  out.push(sum(METRICS.seriesDropped, true, overflow, start, end));
-  if (runtime !== undefined) {
-    const r = runtime.read();
-    out.push(
-      gauge(
-        METRICS.cpuUtilization,
-        [
-          { attributes: { 'cpu.mode': 'user' }, value: r.cpuUser },
-          { attributes: { 'cpu.mode': 'system' }, value: r.cpuSystem },
-        ],
-        end,
-      ),
-    );
-    out.push(
-      sum(
-        METRICS.cpuTime,
-        true,
-        [
-          { attributes: { 'cpu.mode': 'user' }, value: r.cpuTimeUser },
-          { attributes: { 'cpu.mode': 'system' }, value: r.cpuTimeSystem },
-        ],
-        start,
-        end,
-      ),
-    );
-    out.push(sum(METRICS.memoryUsage, false, [{ attributes: {}, value: r.rss }], start, end));
-    out.push(
-      sum(
-        METRICS.heapUsed,
-        false,
-        r.heap.map((h) => ({ attributes: { 'v8js.heap.space.name': h.space }, value: h.used })),
-        start,
-        end,
-      ),
-    );
-    out.push(
-      sum(
-        METRICS.heapLimit,
-        false,
-        r.heap.map((h) => ({ attributes: { 'v8js.heap.space.name': h.space }, value: h.size })),
-        start,
-        end,
-      ),
-    );
-    out.push(gauge(METRICS.eventLoopUtilization, [{ attributes: {}, value: r.elu }], end));
-    out.push(gauge(METRICS.eventLoopDelayP99, [{ attributes: {}, value: r.delayP99 }], end));
-    out.push(gauge(METRICS.eventLoopDelayMax, [{ attributes: {}, value: r.delayMax }], end));
-    out.push(gauge(METRICS.eventLoopDelayMean, [{ attributes: {}, value: r.delayMean }], end));
-  }
-  if (dau !== undefined && dau.source.kind !== 'none') {
-    const c = await dau.counts();
-    out.push(
-      gauge(
-        METRICS.usersActive,
-        [
-          { attributes: { 'app.users.window': 'day' }, value: c.day },
-          { attributes: { 'app.users.window': 'week' }, value: c.week },
-          { attributes: { 'app.users.window': 'month' }, value: c.month },
-        ],
-        end,
-      ),
-    );
-  }
-  return out.filter((m): m is MetricData => m !== undefined);
+      attributes: p.attributes as Attributes,
+      value: p.value,
+    }));
+    if (m.type === 'sum')
+      return { ...base, dataPointType: DataPointType.SUM, isMonotonic: m.monotonic, dataPoints: points };
+    return { ...base, dataPointType: DataPointType.GAUGE, dataPoints: points };
+  });
 }
 
 function diagLogger(): DiagLogger {
@@ -234,7 +115,7 @@ async function otlpExporter(config: Config): Promise<PushMetricExporter> {
   return new OTLPMetricExporter(common) as unknown as PushMetricExporter;
 }
 
-export async function startSdk(state: State): Promise<SdkHandle> {
+export async function startSdk(state: State): Promise<ExportHandle> {
   const config = state.config;
   const levels = {
     none: DiagLogLevel.NONE,
@@ -245,26 +126,13 @@ export async function startSdk(state: State): Promise<SdkHandle> {
   };
   diag.setLogger(diagLogger(), { logLevel: levels[config.logLevel], suppressOverrideMessage: true });
 
-  // Detected values first, then OTEL_RESOURCE_ATTRIBUTES (the user's word wins), then OTEL_SERVICE_NAME.
-  const resource = resourceFromAttributes({
-    'host.name': hostname(),
-    'service.instance.id': state.instanceId,
-    'process.pid': process.pid,
-    'process.runtime.name': 'nodejs',
-    'process.runtime.version': process.versions.node,
-    ...config.resourceAttributes,
-    'service.name': config.serviceName,
-    'telemetry.sdk.name': 'opentelemetry',
-    'telemetry.sdk.language': 'nodejs',
-    'telemetry.distro.name': '@foursignals/otel-bootstrap',
-    'telemetry.distro.version': VERSION,
-  });
+  const resource = resourceFromAttributes(resourceAttributes(state, hostname(), VERSION));
   const scope = { name: '@foursignals/otel-bootstrap', version: VERSION };
   const producer: MetricProducer = {
     async collect() {
       try {
         return {
-          resourceMetrics: { resource, scopeMetrics: [{ scope, metrics: await collectMetrics(state) }] },
+          resourceMetrics: { resource, scopeMetrics: [{ scope, metrics: toMetricData(await collect(state)) }] },
           errors: [],
         };
       } catch (err) {

@@ -14,8 +14,8 @@ import { installHooks } from './hooks.ts';
 import { HttpServerMetrics } from './http.ts';
 import { LibraryMetrics } from './libraries.ts';
 import { debug, describe, error, info, setLogLevel, warnOnce } from './log.ts';
+import type { ExportHandle } from './otlp.ts';
 import { RuntimeSampler } from './runtime.ts';
-import type { SdkHandle } from './sdk.ts';
 import type { State } from './state.ts';
 import { currentState, STATE } from './state.ts';
 
@@ -50,14 +50,51 @@ function identitySource(config: Config): IdentitySource {
   return id;
 }
 
-export function ensureSdk(state: State): Promise<SdkHandle | undefined> {
-  state.sdk ??= import('./sdk.ts')
+/** The SDK is needed for any exporter but OTLP http/protobuf, and as soon as the app uses the OpenTelemetry API. */
+function wantsSdk(state: State): boolean {
+  const c = state.config;
+  return c.exporter !== 'otlp' || c.protocol !== 'http/protobuf' || state.apiProxy?.used === true;
+}
+
+function loadSdk(state: State): Promise<ExportHandle | undefined> {
+  state.sdkActive = true;
+  return import('./sdk.ts')
     .then((m) => m.startSdk(state))
     .catch((err: unknown) => {
       error('sdk', `could not start the OpenTelemetry SDK: ${describe(err)}; metrics are not exported`);
       return undefined;
     });
-  return state.sdk;
+}
+
+function loadLite(state: State): Promise<ExportHandle | undefined> {
+  return import('./otlp.ts')
+    .then((m) => {
+      state.lite = new m.LiteOtlpExporter(state);
+      return state.lite;
+    })
+    .catch((err: unknown) => {
+      error('otlp', `could not start the OTLP exporter: ${describe(err)}; metrics are not exported`);
+      return undefined;
+    });
+}
+
+/** Loads the export path on first need (never at start-up). */
+export function ensureExporter(state: State): Promise<ExportHandle | undefined> {
+  state.exporter ??= wantsSdk(state) ? loadSdk(state) : loadLite(state);
+  return state.exporter;
+}
+
+/** The app called metrics.getMeter(): its instruments need the SDK, which then exports ours too. */
+function switchToSdk(state: State): void {
+  if (state.sdkActive) return;
+  if (state.exporter === undefined) {
+    void ensureExporter(state);
+    return;
+  }
+  state.exporter = state.exporter.then(() => {
+    state.lite?.stop();
+    return loadSdk(state);
+  });
 }
 
 function hasData(state: State): boolean {
@@ -73,8 +110,8 @@ function hasData(state: State): boolean {
 export async function flush(state: State): Promise<void> {
   try {
     if (state.config.exporter === 'none') return;
-    if (state.sdk === undefined && !hasData(state)) return;
-    const h = await ensureSdk(state);
+    if (state.exporter === undefined && !hasData(state)) return;
+    const h = await ensureExporter(state);
     await h?.forceFlush();
   } catch (err) {
     error('flush', `flush failed: ${describe(err)}`);
@@ -85,8 +122,8 @@ export async function flush(state: State): Promise<void> {
 export function finalFlush(state: State): Promise<void> {
   state.final ??= (async () => {
     try {
-      if (state.config.exporter !== 'none' && (state.sdk !== undefined || hasData(state))) {
-        const h = await ensureSdk(state);
+      if (state.config.exporter !== 'none' && (state.exporter !== undefined || hasData(state))) {
+        const h = await ensureExporter(state);
         await h?.shutdown();
       }
     } catch (err) {
@@ -148,7 +185,9 @@ export function start(): State | undefined {
       libs: new LibraryMetrics(),
       runtime: undefined,
       dau: undefined,
-      sdk: undefined,
+      exporter: undefined,
+      lite: undefined,
+      sdkActive: false,
       final: undefined,
       apiProxy: undefined,
     };
@@ -167,7 +206,7 @@ export function start(): State | undefined {
     installHooks(patchers);
     if (inst.has('runtime')) state.runtime = new RuntimeSampler();
     if (config.exporter !== 'none') {
-      const proxy = new ProxyMeterProvider(() => void ensureSdk(state));
+      const proxy = new ProxyMeterProvider(() => switchToSdk(state));
       if (installGlobalMeterProvider(proxy)) state.apiProxy = proxy;
     }
 
@@ -175,11 +214,11 @@ export function start(): State | undefined {
     if (source.kind !== 'none') enableDau(state, source);
 
     if (config.exporter === 'prometheus') {
-      setTimeout(() => void ensureSdk(state), 0).unref();
+      setTimeout(() => void ensureExporter(state), 0).unref();
     } else if (config.exporter !== 'none') {
       // The first export loads the SDK, whether or not requests arrived: runtime metrics matter for workers too.
       setTimeout(() => {
-        void ensureSdk(state).then((h) => h?.forceFlush().catch(() => {}));
+        void ensureExporter(state).then((h) => h?.forceFlush().catch(() => {}));
       }, config.exportIntervalMillis).unref();
     }
     installExitHandlers(state);

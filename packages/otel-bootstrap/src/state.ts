@@ -3,8 +3,8 @@ import type { Config } from './config.ts';
 import type { DailyActiveUsers } from './dau.ts';
 import type { HttpServerMetrics } from './http.ts';
 import type { LibraryMetrics } from './libraries.ts';
+import type { ExportHandle, LiteOtlpExporter } from './otlp.ts';
 import type { RuntimeSampler } from './runtime.ts';
-import type { SdkHandle } from './sdk.ts';
 
 /** Everything one process's bootstrap holds; one per process (kept on globalThis). */
 export interface State {
@@ -16,7 +16,10 @@ export interface State {
   libs: LibraryMetrics;
   runtime: RuntimeSampler | undefined;
   dau: DailyActiveUsers | undefined;
-  sdk: Promise<SdkHandle | undefined> | undefined;
+  /** The active export path, once loaded: the SDK's, or our own OTLP/HTTP protobuf exporter. */
+  exporter: Promise<ExportHandle | undefined> | undefined;
+  lite: LiteOtlpExporter | undefined;
+  sdkActive: boolean;
   final: Promise<void> | undefined;
   /** Set when our proxy holds the API's global MeterProvider slot. */
   apiProxy: ProxyMeterProvider | undefined;

@@ -82,3 +82,21 @@ test('OTEL_METRICS_EXPORTER=prometheus serves a scrape endpoint with service_nam
     .reduce((a, l) => a + Number(l.split(' ').at(-1)), 0);
   assert.equal(counted, 13);
 });
+
+test("the app's own @opentelemetry/api metrics go out through the bootstrap, created before the SDK loaded", async () => {
+  const service = uniqueService('api');
+  const app = await startApp('api-user.cjs', otlpEnv(service));
+  apps.push(app);
+  await load(app.port, 7, 2, () => ['GET', '/']);
+  await load(app.port, 3, 2, () => ['GET', '/rush']);
+  const q = `sum by (order_kind) (app_test_orders_total{service_name="${service}"})`;
+  const r = await waitForQuery(
+    q,
+    (s) => s.length === 2 && s.every((x) => x.value === (x.metric['order_kind'] === 'rush' ? 6 : 14)),
+  );
+  assert.deepEqual(Object.fromEntries(r.map((x) => [x.metric['order_kind'], x.value])), { normal: 14, rush: 6 });
+  const expected = { 'GET  200': 10 };
+  const hq = `sum by (http_request_method, http_route, http_response_status_code) (http_server_request_duration_seconds_count{service_name="${service}"})`;
+  assert.deepEqual(byKey(await waitForQuery(hq, (s) => sameCounts(byKey(s), expected))), expected);
+  assert.equal(app.stderr(), '');
+});
