@@ -3,6 +3,11 @@
 // append it to RECEIVER_FACTORIES; then regenerate the metric reference: `npm run docs -w packages/receivers`.
 import type { AnyReceiverFactory } from '@foursignals/receiver-core';
 import { postgresqlReceiverFactory } from '@foursignals/receiver-postgresql';
+import { rabbitmqReceiverFactory } from '@foursignals/receiver-rabbitmq';
 import { s3ReceiverFactory } from '@foursignals/receiver-s3';
 
-export const RECEIVER_FACTORIES: readonly AnyReceiverFactory[] = [postgresqlReceiverFactory, s3ReceiverFactory];
+export const RECEIVER_FACTORIES: readonly AnyReceiverFactory[] = [
+  postgresqlReceiverFactory,
+  rabbitmqReceiverFactory,
+  s3ReceiverFactory,
+];
