@@ -217,6 +217,8 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
   });
   const within = 90_000;
   type Signals = Awaited<ReturnType<typeof faultSignals>>;
+  /** The current values, retried while a daemon of the shared stack is briefly away. */
+  const now = () => waitFor('the fault signals', faultSignals, () => true, within);
   /** Switches one fault on, waits for its signal, checks the others, switches it off again. */
   const phase = async (
     name: string,
@@ -226,7 +228,7 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
     recovered?: (now: Signals) => boolean,
   ) =>
     t.test(name, async () => {
-      const base = await faultSignals();
+      const base = await now();
       setFaults(fault);
       try {
         const now = await waitFor(`${name} to move its signal`, faultSignals, (x) => moved(x, base), within);
@@ -267,7 +269,7 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
       (x) => x.idleInTx < 5,
     );
     await t.test('slow-queries (mean statement duration of the Shop DB)', async () => {
-      const t0 = await faultSignals();
+      const t0 = await now();
       const t1 = await waitFor(
         'two fresh PostgreSQL scrapes',
         faultSignals,

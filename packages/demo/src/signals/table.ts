@@ -20,6 +20,12 @@ export interface SignalRow {
 
 const HTTP = 'http_server_request_duration_seconds';
 const W = '1m';
+/**
+ * Gauges are read over a short window so a process that is gone (its last sample lingers 5 min in an instant query)
+ * no longer counts: the apps export every 5 s, the receivers every 15 s (S3 storage size, scraped rarely, is read as it is).
+ */
+const LIVE = '20s';
+const SCRAPED = '1m';
 
 function redRows(system: string, svc: string, method: SignalRow['method']): SignalRow[] {
   const sel = `service_name="${svc}"`;
@@ -66,7 +72,7 @@ function useRows(system: string, svc: string, method: SignalRow['method']): Sign
       method,
       signal: 'CPU %',
       format: 'percent',
-      promql: `100 * sum(avg_over_time(process_cpu_utilization_ratio{service_name="${svc}"}[${W}]))`,
+      promql: `100 * sum(avg_over_time(process_cpu_utilization_ratio{service_name="${svc}"}[${LIVE}]))`,
       influx: { measurement: 'process.cpu.utilization', where: `"service.name" = '${svc}'` },
     },
     {
@@ -75,7 +81,7 @@ function useRows(system: string, svc: string, method: SignalRow['method']): Sign
       method,
       signal: 'memory (RSS)',
       format: 'bytes',
-      promql: `sum(process_memory_usage_bytes{service_name="${svc}"})`,
+      promql: `sum(last_over_time(process_memory_usage_bytes{service_name="${svc}"}[${LIVE}]))`,
       influx: { measurement: 'process.memory.usage', where: `"service.name" = '${svc}'` },
     },
   ];
@@ -120,7 +126,7 @@ function dbRows(system: string, db: string): SignalRow[] {
       method: 'RED',
       signal: 'connections',
       format: 'count',
-      promql: `sum(postgresql_connections{${sel}})`,
+      promql: `sum(last_over_time(postgresql_connections{${sel}}[${SCRAPED}]))`,
       influx: { measurement: 'postgresql.connections', where },
     },
   ];
@@ -138,7 +144,7 @@ export const SIGNALS: SignalRow[] = [
     method: 'USE',
     signal: 'orders in flight (waiting)',
     format: 'count',
-    promql: 'sum(rabbitmq_queue_messages{messaging_destination_name="mes.cost-calculation"})',
+    promql: `sum(last_over_time(rabbitmq_queue_messages{messaging_destination_name="mes.cost-calculation"}[${SCRAPED}]))`,
     influx: { measurement: 'rabbitmq.queue.messages', where: `"messaging.destination.name" = 'mes.cost-calculation'` },
   },
   {
@@ -147,7 +153,7 @@ export const SIGNALS: SignalRow[] = [
     method: 'USE',
     signal: 'consumers',
     format: 'count',
-    promql: 'sum(rabbitmq_queue_consumers{messaging_destination_name="mes.cost-calculation"})',
+    promql: `sum(last_over_time(rabbitmq_queue_consumers{messaging_destination_name="mes.cost-calculation"}[${SCRAPED}]))`,
     influx: { measurement: 'rabbitmq.queue.consumers', where: `"messaging.destination.name" = 'mes.cost-calculation'` },
   },
   {
@@ -172,7 +178,7 @@ export const SIGNALS: SignalRow[] = [
     method: 'Golden signals',
     signal: 'DAU (daily active users)',
     format: 'count',
-    promql: 'sum(app_users_active{service_name="mes-api",app_users_window="day"})',
+    promql: `max(last_over_time(app_users_active{service_name="mes-api",app_users_window="day"}[${LIVE}]))`,
     influx: { measurement: 'app.users.active', where: `"service.name" = 'mes-api'` },
   },
   ...redRows('Shop API', 'shop-api', 'RED'),
