@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AnyReceiverFactory } from '@foursignals/receiver-core';
+import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { ConfigError, parseConfig, type RuntimeConfig } from './config.ts';
 import { RECEIVER_FACTORIES } from './registry.ts';
 import { type Logger, ReceiversRuntime, stderrLogger } from './runtime.ts';
@@ -31,8 +32,8 @@ export interface Running {
 }
 
 /** Starts the receivers of a validated config and their export. */
-export function run(config: RuntimeConfig, logger: Logger = stderrLogger): Running {
-  const telemetry = startTelemetry(config.export, VERSION);
+export function run(config: RuntimeConfig, logger: Logger = stderrLogger, onFatal?: (error: Error) => void): Running {
+  const telemetry = startTelemetry(config.export, VERSION, onFatal);
   const runtime = new ReceiversRuntime(telemetry.meter, config.instances, logger);
   runtime.start();
   return {
@@ -79,7 +80,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${file}: valid (${config.instances.map((i) => i.name).join(', ')})\n`);
     return 0;
   }
-  const running = run(config);
+  // Export failures (collector down, refused) are reported by the SDK through diag: show warnings and errors.
+  diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
+  let fatal: ((error: Error) => void) | undefined;
+  const running = run(config, stderrLogger, (error) => fatal?.(error));
   const where = [
     config.export.otlp && `OTLP ${config.export.otlp.url}`,
     config.export.prometheus &&
@@ -90,6 +94,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const stop = (signal: string): void => {
       stderrLogger.info(`${signal}: stopping`);
       void running.stop().then(() => resolve(0));
+    };
+    fatal = (error) => {
+      stderrLogger.warn(error.message);
+      void running.stop().then(() => resolve(1));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -20,7 +20,8 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-export function startTelemetry(config: ExportConfig, version: string): Telemetry {
+/** `onFatal` is called when an export endpoint cannot start (the Prometheus port is taken). */
+export function startTelemetry(config: ExportConfig, version: string, onFatal?: (error: Error) => void): Telemetry {
   const readers: IMetricReader[] = [];
   if (config.otlp) {
     const exporter = new OTLPMetricExporter({
@@ -40,7 +41,10 @@ export function startTelemetry(config: ExportConfig, version: string): Telemetry
   }
   let prometheus: PrometheusExporter | undefined;
   if (config.prometheus) {
-    prometheus = new PrometheusExporter({ host: config.prometheus.host, port: config.prometheus.port });
+    const where = `${config.prometheus.host}:${config.prometheus.port}`;
+    prometheus = new PrometheusExporter({ host: config.prometheus.host, port: config.prometheus.port }, (error) => {
+      if (error) onFatal?.(new Error(`cannot serve Prometheus metrics on ${where}: ${error.message}`));
+    });
     readers.push(prometheus);
   }
   const provider = new MeterProvider({

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -236,6 +236,35 @@ describe('otel-receivers command', () => {
       missing.stderr,
       /receivers\.s3\/local\.secret_access_key: environment variable FOURSIGNALS_S3_SECRET_ACCESS_KEY is not set/,
     );
+  });
+
+  test('a Prometheus port already taken: a clear message and exit code 1', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    const file = join(mkdtempSync(join(tmpdir(), 'receivers-')), 'port.yaml');
+    writeFileSync(
+      file,
+      `receivers:\n  postgresql/x:\n    endpoint: postgresql://u@127.0.0.1:1/postgres\nexporters:\n  prometheus:\n    endpoint: 127.0.0.1:${port}\n`,
+    );
+    try {
+      const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d) => {
+          stderr += d;
+        });
+        const guard = setTimeout(() => child.kill('SIGKILL'), 30_000); // never hang the suite
+        child.on('exit', (status) => {
+          clearTimeout(guard);
+          resolve({ status, stderr });
+        });
+      });
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`cannot serve Prometheus metrics on 127\\.0\\.0\\.1:${port}`));
+    } finally {
+      holder.close();
+    }
   });
 
   test('a missing --config is a usage error (exit 2)', () => {
