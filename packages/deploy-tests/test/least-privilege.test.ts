@@ -2,13 +2,17 @@
 // local stack's real PostgreSQL and RabbitMQ (in a scratch database / vhost): they can read what the receivers
 // read, and nothing else.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Endpoints, readEndpoints } from '@foursignals/stack';
 import { connect } from 'amqplib';
 import pg from 'pg';
+import { startCollector } from '../src/collector.ts';
+import { generateCerts } from '../src/net.ts';
 import { REPO } from '../src/tools.ts';
 
 const suffix = randomBytes(4).toString('hex');
@@ -96,6 +100,92 @@ describe('PostgreSQL: the monitoring role (deploy/compose/postgres/monitoring-ro
       assert.ok(limits.rows[0].rolconfig.includes('default_transaction_read_only=on'));
     } finally {
       await client.end();
+    }
+  });
+  it('is all the real PostgreSQL receiver needs: it exports through a TLS + token gateway to Prometheus', async () => {
+    const certs = generateCerts();
+    const gateway = await startCollector({
+      name: 'gateway-pg',
+      overlays: ['auth', 'tls', 'gateway'],
+      env: {
+        PROMETHEUS_REMOTE_WRITE_URL: `${stack.prometheus_url}/api/v1/write`,
+        INFLUXDB_URL: stack.influxdb_url,
+        INFLUXDB_V1_COMPATIBILITY: 'true',
+        INFLUXDB_DATABASE: stack.influxdb_database,
+        COLLECTOR_BEARER_TOKEN_FILE: certs.tokenFile,
+        COLLECTOR_TLS_CERT_FILE: certs.certFile,
+        COLLECTOR_TLS_KEY_FILE: certs.keyFile,
+      },
+    });
+    const instance = `deploy-tests-${suffix}`;
+    const dir = mkdtempSync(join(tmpdir(), 'foursignals-receivers-'));
+    const config = join(dir, 'receivers.yaml');
+    // The exporter block of deploy/compose/receivers/receivers.yaml, pointed at this test's gateway.
+    writeFileSync(
+      config,
+      [
+        'receivers:',
+        '  postgresql/deploytest:',
+        `    endpoint: \${env:PG_URL}`,
+        `    databases: [${db}]`,
+        '    top_statements: 5',
+        '    collection_interval: 2s',
+        '    timeout: 2s',
+        'exporters:',
+        '  otlphttp:',
+        `    endpoint: https://localhost:${gateway.ports.http}`,
+        '    interval: 2s',
+        '    headers:',
+        `      Authorization: Bearer \${env:FOURSIGNALS_OTLP_TOKEN}`,
+        'resource:',
+        '  service.name: deploy-tests-receivers',
+        `  service.instance.id: ${instance}`,
+        '',
+      ].join('\n'),
+    );
+    const receivers = spawn(
+      process.execPath,
+      [join(REPO, 'packages', 'receivers', 'src', 'cli.ts'), '--config', config],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          PG_URL: withDatabase(superuser, db, role),
+          FOURSIGNALS_OTLP_TOKEN: certs.token,
+          NODE_EXTRA_CA_CERTS: certs.caFile,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    receivers.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    receivers.stderr!.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    try {
+      const query = `count by (__name__) ({instance="${instance}", __name__=~"postgresql_.*"})`;
+      let names: string[] = [];
+      const deadline = Date.now() + 90_000;
+      while (Date.now() < deadline && !names.includes('postgresql_statements_total') && receivers.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 2000));
+        const r = await fetch(`${stack.prometheus_url}/api/v1/query?query=${encodeURIComponent(query)}`);
+        const body = (await r.json()) as { data: { result: { metric: { __name__: string } }[] } };
+        names = body.data.result.map((x) => x.metric.__name__);
+      }
+      const detail = `receivers output:\n${output.slice(-3000)}\ngateway log:\n${gateway.log().slice(-2000)}`;
+      for (const name of ['postgresql_transactions_total', 'postgresql_connections', 'postgresql_statements_total']) {
+        assert.ok(names.includes(name), `${name} not in Prometheus (have ${names.join(', ')})\n${detail}`);
+      }
+      assert.doesNotMatch(output, /GRANT pg_monitor|permission denied/i, detail);
+    } finally {
+      if (receivers.exitCode === null && receivers.signalCode === null) {
+        const exited = new Promise((r) => receivers.once('exit', r));
+        receivers.kill('SIGTERM');
+        await exited;
+      }
+      await gateway.stop();
     }
   });
 });
