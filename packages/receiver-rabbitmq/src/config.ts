@@ -50,6 +50,11 @@ export interface RabbitMQConfig {
   queue_details?: boolean;
   /** Read the broker's global counters (publish/deliver/ack/dead-letter). @default true */
   node_counters?: boolean;
+  /**
+   * How often to read them, off the scrape path: the plugin's `/metrics` aggregates every queue, costing as much as
+   * the per-queue scrape at 10,000 queues, and counters need no 15 s resolution for `rate()`. @default "60s"
+   */
+  node_counters_interval?: string;
   dead_letters?: DeadLetterConfig;
 }
 
@@ -76,6 +81,7 @@ export const configSchema: ConfigSchema = {
     max_queues: { type: 'integer', minimum: 1 },
     queue_details: { type: 'boolean' },
     node_counters: { type: 'boolean' },
+    node_counters_interval: duration,
     dead_letters: {
       type: 'object',
       additionalProperties: false,

@@ -6,7 +6,7 @@ import {
   targetOf,
 } from '@foursignals/receiver-core';
 import { compileSelection, type RabbitMQConfig, type Selection } from './config.ts';
-import { basicAuth, httpGet, parsePrometheusText, type Sample } from './http.ts';
+import { basicAuth, httpGet, httpScan, parsePrometheusText, type Sample } from './http.ts';
 import {
   ATTR_DEAD_LETTER_EXCHANGE,
   ATTR_DEAD_LETTER_REASON,
@@ -21,14 +21,28 @@ import {
 } from './metrics.ts';
 import { DeadLetterTaps } from './taps.ts';
 
-interface QueueStats {
+type QueueKind = 'ready' | 'unacked' | 'consumers' | 'utilisation' | 'age';
+
+/** One queue, kept from scrape to scrape with its observations, so a 10,000-queue scrape allocates little. */
+interface QueueEntry {
   vhost: string;
   queue: string;
+  /** Passes the selection (and is not a tap of this receiver). */
+  matches: boolean;
+  reported: boolean;
+  /** The scrape that last had a sample of it; values are reset when a new scrape first sees it. */
+  seen: number;
   ready?: number;
   unacked?: number;
   consumers?: number;
   utilisation?: number;
   headTimestamp?: number;
+  obs: Partial<Record<QueueKind, Observation>>;
+}
+
+/** A copy that does not keep the response chunk it was sliced from alive. */
+function own(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 const DETAILED = new Set([
@@ -73,9 +87,14 @@ export class RabbitMQReceiver implements Receiver {
   readonly #maxQueues: number;
   readonly #detailedUrl: string;
   readonly #taps: DeadLetterTaps | undefined;
-  /** Queues reported so far, kept while they exist so the cap drops new queues, not old series. */
-  #reported = new Set<string>();
+  /** vhost -> queue -> entry, for every queue of the last scrape. */
+  readonly #entries = new Map<string, Map<string, QueueEntry>>();
+  #generation = 0;
   #capWarned = false;
+  readonly #nodeIntervalMs: number;
+  #node: { at: number; points: Observation[] } | undefined;
+  #nodeTimer: NodeJS.Timeout | undefined;
+  #nodeStopped = false;
   #warn: (message: string) => void = (m) => process.emitWarning(m);
 
   constructor(name: string, config: RabbitMQConfig) {
@@ -88,6 +107,15 @@ export class RabbitMQReceiver implements Receiver {
     const params = new URLSearchParams(families.map((f): [string, string] => ['family', f]));
     for (const v of literalVhosts(config) ?? []) params.append('vhost', v);
     this.#detailedUrl = `${config.prometheus_endpoint.replace(/\/$/, '')}/metrics/detailed?${params}`;
+    this.#nodeIntervalMs = parseDuration(config.node_counters_interval ?? '60s');
+    if (config.node_counters !== false) {
+      const loop = () => {
+        void this.#readNodeCounters().finally(() => {
+          if (!this.#nodeStopped) this.#nodeTimer = setTimeout(loop, this.#nodeIntervalMs).unref();
+        });
+      };
+      loop();
+    }
     const dl = config.dead_letters ?? {};
     if (dl.enabled !== false) {
       this.#taps = new DeadLetterTaps({
@@ -117,26 +145,11 @@ export class RabbitMQReceiver implements Receiver {
 
   async scrape(ctx: ScrapeContext): Promise<Observation[]> {
     this.#warn = ctx.warn;
-    const base = this.#config.prometheus_endpoint.replace(/\/$/, '');
-    // Both plugin endpoints are unauthenticated by default; a failure of either means the broker is unreachable.
-    const [detailed, global] = await Promise.all([
-      httpGet(this.#detailedUrl, undefined, ctx.signal),
-      this.#config.node_counters === false ? undefined : httpGet(`${base}/metrics`, undefined, ctx.signal),
-    ]);
+    // The plugin's endpoints are unauthenticated by default; a failure means the broker is unreachable.
+    await this.#readQueues(ctx.signal);
     const out: Observation[] = [];
-    this.#queues(
-      parsePrometheusText(detailed, (n) => DETAILED.has(n)),
-      out,
-    );
-    if (global !== undefined) {
-      this.#node(
-        parsePrometheusText(
-          global,
-          (n) => n in NODE_COUNTERS || DEAD_LETTER_COUNTER.test(n) || n === 'rabbitmq_identity_info',
-        ),
-        out,
-      );
-    }
+    this.#queues(out);
+    if (this.#node && Date.now() - this.#node.at <= 2 * this.#nodeIntervalMs) out.push(...this.#node.points);
     if (this.#taps) {
       for (const c of this.#taps.counts()) {
         out.push({
@@ -156,42 +169,71 @@ export class RabbitMQReceiver implements Receiver {
     return out;
   }
 
-  #queues(samples: Sample[], out: Observation[]): void {
-    const stats = new Map<string, QueueStats>();
-    for (const s of samples) {
-      const vhost = s.labels.vhost ?? '';
-      const queue = s.labels.queue ?? '';
-      const key = `${vhost}\u0000${queue}`;
-      let q = stats.get(key);
-      if (!q) {
-        q = { vhost, queue };
-        stats.set(key, q);
-      }
-      switch (s.name) {
-        case 'rabbitmq_detailed_queue_messages_ready':
-          q.ready = s.value;
-          break;
-        case 'rabbitmq_detailed_queue_messages_unacked':
-          q.unacked = s.value;
-          break;
-        case 'rabbitmq_detailed_queue_consumers':
-          q.consumers = s.value;
-          break;
-        case 'rabbitmq_detailed_queue_consumer_utilisation':
-          q.utilisation = s.value;
-          break;
-        case 'rabbitmq_detailed_queue_head_message_timestamp':
-          q.headTimestamp = s.value;
-          break;
-      }
+  /** Reads the per-queue samples into the entries; drops the entries of queues that are gone. */
+  async #readQueues(signal: AbortSignal): Promise<void> {
+    const gen = ++this.#generation;
+    const prefix = `${this.#config.dead_letters?.tap_prefix ?? 'foursignals.tap'}.`;
+    await httpScan(
+      this.#detailedUrl,
+      signal,
+      (n) => DETAILED.has(n),
+      (name, labels, value) => {
+        const vhost = labels.vhost ?? '';
+        const queue = labels.queue ?? '';
+        let byQueue = this.#entries.get(vhost);
+        if (!byQueue) {
+          byQueue = new Map();
+          this.#entries.set(own(vhost), byQueue);
+        }
+        let q = byQueue.get(queue);
+        if (!q) {
+          const v = own(vhost);
+          const n = own(queue);
+          q = {
+            vhost: v,
+            queue: n,
+            matches: !n.startsWith(prefix) && this.#selection.matches(v, n),
+            reported: false,
+            seen: gen,
+            obs: {},
+          };
+          byQueue.set(n, q);
+        } else if (q.seen !== gen) {
+          q.seen = gen;
+          q.ready = q.unacked = q.consumers = q.utilisation = q.headTimestamp = undefined;
+        }
+        switch (name) {
+          case 'rabbitmq_detailed_queue_messages_ready':
+            q.ready = value;
+            break;
+          case 'rabbitmq_detailed_queue_messages_unacked':
+            q.unacked = value;
+            break;
+          case 'rabbitmq_detailed_queue_consumers':
+            q.consumers = value;
+            break;
+          case 'rabbitmq_detailed_queue_consumer_utilisation':
+            q.utilisation = value;
+            break;
+          case 'rabbitmq_detailed_queue_head_message_timestamp':
+            q.headTimestamp = value;
+            break;
+        }
+      },
+    );
+    for (const [vhost, byQueue] of this.#entries) {
+      for (const [queue, q] of byQueue) if (q.seen !== gen) byQueue.delete(queue);
+      if (byQueue.size === 0) this.#entries.delete(vhost);
     }
+  }
 
+  #queues(out: Observation[]): void {
     // Dead-letter queue depths: every real DLQ, whatever the selection cap.
     const dlqs = this.#taps?.deadLetterQueues();
     if (dlqs) {
       for (const [vhost, queues] of dlqs) {
         for (const [queue, exchange] of queues) {
-          const q = stats.get(`${vhost}\u0000${queue}`);
+          const q = this.#entries.get(vhost)?.get(queue);
           if (q?.ready === undefined || q.unacked === undefined) continue;
           out.push({
             metric: METRICS.deadLetterQueueMessages.name,
@@ -203,73 +245,78 @@ export class RabbitMQReceiver implements Receiver {
     }
 
     // Selection, then the cap: queues already reported keep their place; new ones fill what is left, in name order.
-    const prefix = `${this.#config.dead_letters?.tap_prefix ?? 'foursignals.tap'}.`;
-    const matching = new Map<string, QueueStats>();
-    for (const [key, q] of stats) {
-      if (q.queue.startsWith(prefix) || !this.#selection.matches(q.vhost, q.queue)) continue;
-      matching.set(key, q);
-    }
-    const reported = new Set<string>();
-    for (const key of this.#reported) if (matching.has(key)) reported.add(key);
-    if (matching.size > reported.size && reported.size < this.#maxQueues) {
-      const fresh = [...matching.keys()].filter((k) => !reported.has(k)).sort();
-      for (const k of fresh) {
-        if (reported.size >= this.#maxQueues) break;
-        reported.add(k);
+    let matching = 0;
+    let reported = 0;
+    const fresh: QueueEntry[] = [];
+    for (const byQueue of this.#entries.values()) {
+      for (const q of byQueue.values()) {
+        if (!q.matches) continue;
+        matching++;
+        if (q.reported) reported++;
+        else fresh.push(q);
       }
     }
-    this.#reported = reported;
-    const dropped = matching.size - reported.size;
+    if (fresh.length > 0 && reported < this.#maxQueues) {
+      fresh.sort((a, b) => (a.vhost === b.vhost ? cmp(a.queue, b.queue) : cmp(a.vhost, b.vhost)));
+      for (const q of fresh) {
+        if (reported >= this.#maxQueues) break;
+        q.reported = true;
+        reported++;
+      }
+    }
+    const dropped = matching - reported;
     if (dropped > 0 && !this.#capWarned) {
       this.#warn(
-        `${matching.size} queues match the selection; reporting ${this.#maxQueues} (max_queues), dropping ${dropped}`,
+        `${matching} queues match the selection; reporting ${this.#maxQueues} (max_queues), dropping ${dropped}`,
       );
       this.#capWarned = true;
     } else if (dropped === 0) {
       this.#capWarned = false;
     }
     out.push(
-      { metric: METRICS.queueCount.name, attributes: { [ATTR_SELECTION]: 'reported' }, value: reported.size },
+      { metric: METRICS.queueCount.name, attributes: { [ATTR_SELECTION]: 'reported' }, value: reported },
       { metric: METRICS.queueCount.name, attributes: { [ATTR_SELECTION]: 'dropped' }, value: dropped },
     );
 
     const now = Date.now() / 1000;
-    for (const key of reported) {
-      const q = matching.get(key)!;
-      const attrs = { [ATTR_VHOST]: q.vhost, [ATTR_QUEUE]: q.queue };
-      // A queue whose process has not emitted stats yet (just declared, broker just restarted) has no sample:
-      // it is left out rather than reported as an empty queue.
-      if (q.ready !== undefined && q.unacked !== undefined) {
-        out.push(
-          {
-            metric: METRICS.queueMessages.name,
-            attributes: { ...attrs, [ATTR_MESSAGE_STATE]: 'ready' },
-            value: q.ready,
-          },
-          {
-            metric: METRICS.queueMessages.name,
-            attributes: { ...attrs, [ATTR_MESSAGE_STATE]: 'unacknowledged' },
-            value: q.unacked,
-          },
-        );
-      }
-      if (q.consumers !== undefined)
-        out.push({ metric: METRICS.queueConsumers.name, attributes: attrs, value: q.consumers });
-      if (q.utilisation !== undefined) {
-        out.push({ metric: METRICS.queueConsumerUtilization.name, attributes: attrs, value: q.utilisation });
-      }
-      // 0 means "no message, or no timestamp on it".
-      if (q.headTimestamp) {
-        out.push({
-          metric: METRICS.queueHeadMessageAge.name,
-          attributes: attrs,
-          value: Math.max(0, now - q.headTimestamp),
-        });
+    for (const byQueue of this.#entries.values()) {
+      for (const q of byQueue.values()) {
+        if (!q.reported) continue;
+        // A queue whose process has not emitted stats yet (just declared, broker just restarted) has no sample:
+        // it is left out rather than reported as an empty queue.
+        if (q.ready !== undefined && q.unacked !== undefined) {
+          out.push(point(q, 'ready', q.ready), point(q, 'unacked', q.unacked));
+        }
+        if (q.consumers !== undefined) out.push(point(q, 'consumers', q.consumers));
+        if (q.utilisation !== undefined) out.push(point(q, 'utilisation', q.utilisation));
+        // 0 means "no message, or no timestamp on it".
+        if (q.headTimestamp) out.push(point(q, 'age', Math.max(0, now - q.headTimestamp)));
       }
     }
   }
 
-  #node(samples: Sample[], out: Observation[]): void {
+  /** The broker's global counters, read every `node_counters_interval` off the scrape path (see README). */
+  async #readNodeCounters(): Promise<void> {
+    const base = this.#config.prometheus_endpoint.replace(/\/$/, '');
+    try {
+      const text = await httpGet(`${base}/metrics`, undefined, AbortSignal.timeout(this.#nodeIntervalMs));
+      const points: Observation[] = [];
+      this.#nodePoints(
+        parsePrometheusText(
+          text,
+          (n) => n in NODE_COUNTERS || DEAD_LETTER_COUNTER.test(n) || n === 'rabbitmq_identity_info',
+        ),
+        points,
+      );
+      this.#node = { at: Date.now(), points };
+    } catch (err) {
+      // Never report old counter values as current: drop them until the next successful read.
+      this.#node = undefined;
+      this.#warn(`node counters: ${(err as Error).message}`);
+    }
+  }
+
+  #nodePoints(samples: Sample[], out: Observation[]): void {
     const node = samples.find((s) => s.name === 'rabbitmq_identity_info')?.labels.rabbitmq_node ?? 'unknown';
     const sums = new Map<string, number>();
     const dead = new Map<string, { reason: string; type: string; strategy: string; value: number }>();
@@ -305,6 +352,32 @@ export class RabbitMQReceiver implements Receiver {
   }
 
   async shutdown(): Promise<void> {
+    clearTimeout(this.#nodeTimer);
+    this.#nodeStopped = true;
     await this.#taps?.close();
   }
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const KINDS: Record<QueueKind, { metric: string; state?: string }> = {
+  ready: { metric: METRICS.queueMessages.name, state: 'ready' },
+  unacked: { metric: METRICS.queueMessages.name, state: 'unacknowledged' },
+  consumers: { metric: METRICS.queueConsumers.name },
+  utilisation: { metric: METRICS.queueConsumerUtilization.name },
+  age: { metric: METRICS.queueHeadMessageAge.name },
+};
+
+/** The queue's observation of one kind, made once and updated in place from scrape to scrape. */
+function point(q: QueueEntry, kind: QueueKind, value: number): Observation {
+  let o = q.obs[kind];
+  if (!o) {
+    const { metric, state } = KINDS[kind];
+    const attributes: Record<string, string> = { [ATTR_VHOST]: q.vhost, [ATTR_QUEUE]: q.queue };
+    if (state) attributes[ATTR_MESSAGE_STATE] = state;
+    o = { metric, attributes, value };
+    q.obs[kind] = o;
+  }
+  o.value = value;
+  return o;
 }

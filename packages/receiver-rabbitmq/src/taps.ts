@@ -348,7 +348,7 @@ class VhostTap {
         if (!next.has(key)) await ch.unbindQueue(tap, p.exchange, b.routingKey, b.arguments);
       }
       if (!this.#consuming.has(p.exchange)) {
-        const { consumerTag } = await ch.consume(tap, (m) => this.#onMessage(m), { noAck: false, exclusive: true });
+        const { consumerTag } = await ch.consume(tap, (m) => this.#onMessage(ch, m), { noAck: false, exclusive: true });
         this.#consuming.set(p.exchange, consumerTag);
       }
     }
@@ -375,8 +375,8 @@ class VhostTap {
     );
   }
 
-  #onMessage(m: ConsumeMessage | null): void {
-    const ch = this.#ch;
+  /** Counts, then acks on the channel that delivered it (a delivery tag means nothing on another channel). */
+  #onMessage(ch: Channel, m: ConsumeMessage | null): void {
     if (m === null) {
       // The broker cancelled a consumer (tap deleted by someone): reconnect and re-apply the plan.
       this.#lost(new Error('tap consumer cancelled by the broker'));
@@ -389,7 +389,7 @@ class VhostTap {
       this.#seen.add(fp);
       if (this.#seen.size > REMEMBERED) this.#seen.delete(this.#seen.values().next().value as string);
     }
-    ch?.ack(m);
+    ch.ack(m);
   }
 
   #lost(err: unknown): void {
