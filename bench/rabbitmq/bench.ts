@@ -114,7 +114,10 @@ async function pagedQueues(): Promise<number> {
 }
 
 /** A full receiver scrape in a child process (its own RSS): ready taps, then `calls` scrapes. */
-function receiverRun(n: number): Promise<{ durations: number[]; rssMiB: number; points: number; discoveryS: number }> {
+function receiverRun(
+  n: number,
+  nodeFlags: string[],
+): Promise<{ durations: number[]; rssMiB: number; points: number; discoveryS: number }> {
   const config = {
     endpoint: mgmt,
     prometheus_endpoint: prom,
@@ -125,9 +128,13 @@ function receiverRun(n: number): Promise<{ durations: number[]; rssMiB: number; 
     max_queues: 20_000,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'scrape-child.mjs'), JSON.stringify(config), String(n)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...nodeFlags, join(here, 'scrape-child.mjs'), JSON.stringify(config), String(n)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -186,16 +193,18 @@ try {
       rows.push({ queues: size, source, ...m });
       process.stderr.write(`${size} ${source}: ${m.medianS.toFixed(3)} s\n`);
     }
-    const base = brokerRss();
-    let peak = base;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, brokerRss());
-    }, 20);
-    const r = await receiverRun(calls);
-    clearInterval(sampler);
-    receiverRows.push(
-      `| ${size.toLocaleString('en')} | ${median(r.durations).toFixed(3)} | ${Math.max(...r.durations).toFixed(3)} | ${r.points.toLocaleString('en')} | ${r.rssMiB.toFixed(0)} | ${r.discoveryS.toFixed(2)} | ${(base / MiB).toFixed(0)} -> ${(peak / MiB).toFixed(0)} |`,
-    );
+    for (const flags of [[], ['--max-semi-space-size=2']]) {
+      const base = brokerRss();
+      let peak = base;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, brokerRss());
+      }, 20);
+      const r = await receiverRun(calls, flags);
+      clearInterval(sampler);
+      receiverRows.push(
+        `| ${size.toLocaleString('en')} | ${flags.join(' ') || '(defaults)'} | ${median(r.durations).toFixed(3)} | ${Math.max(...r.durations).toFixed(3)} | ${r.points.toLocaleString('en')} | ${r.rssMiB.toFixed(0)} | ${r.discoveryS.toFixed(2)} | ${(base / MiB).toFixed(0)} -> ${(peak / MiB).toFixed(0)} |`,
+      );
+    }
   }
   await conn.close();
 } finally {
@@ -216,7 +225,7 @@ for (const r of rows) {
 }
 console.log('\nReceiver (child process, `include` = the bench vhost, dead-letter taps on):\n');
 console.log(
-  '| queues | scrape median s | scrape max s | points | receiver RSS MiB | tap discovery s | broker RSS before -> peak (MiB) |',
+  '| queues | node flags | scrape median s | scrape max s | points | receiver RSS MiB | tap discovery s | broker RSS before -> peak (MiB) |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of receiverRows) console.log(r);
