@@ -6,8 +6,8 @@
 //
 // Variants: plain; @opentelemetry/auto-instrumentations-node/register (defaults); prom-client histogram middleware;
 // otel-bootstrap (metrics); otel-bootstrap with DAU (header identity, 1,000 distinct users). Every exporter points
-// at a closed local port so the benchmark measures the instrumentation, not a collector (export happens once per
-// interval and is negligible at 60 s).
+// at a closed local port so the benchmark measures the instrumentation, not a collector; the export interval is
+// 1 s so that collection and encoding are inside the measurement.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,7 +40,13 @@ interface Variant {
 }
 
 const closed = 'http://127.0.0.1:9';
-const base = { BENCH_FRAMEWORK: values.framework!, OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: closed };
+const base = {
+  BENCH_FRAMEWORK: values.framework!,
+  OTEL_SERVICE_NAME: 'bench',
+  OTEL_EXPORTER_OTLP_ENDPOINT: closed,
+  // Export (and fail) every second, so the RSS figures include the export path, not only the idle hooks.
+  OTEL_METRIC_EXPORT_INTERVAL: '1000',
+};
 let variants: Variant[] = [
   { name: 'plain', args: [], env: {} },
   {
@@ -100,7 +106,8 @@ async function runOnce(v: Variant): Promise<Sample> {
       });
       proc.on('exit', (c) => reject(new Error(`${v.name} exited ${c}`)));
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Idle RSS after the first export (at 1 s) has happened.
+    await new Promise((r) => setTimeout(r, 2000));
     const idleRssMiB = rssMiB(proc.pid!);
     let user = 0;
     // Warm-up (JIT, connection pools), not measured.

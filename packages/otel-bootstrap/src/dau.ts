@@ -2,11 +2,12 @@
 // verification, or a hook) is hashed with a salt and added to a HyperLogLog for the current UTC day. Raw identities
 // are never exported: only the sketch counts leave the process (or, with Redis, the salted hashes go to PFADD so
 // several replicas count each user once).
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HyperLogLog } from './hll.ts';
 import { describe, error, warnOnce } from './log.ts';
 import { RedisClient } from './redis.ts';
+
+const { createHash } = process.getBuiltinModule('node:crypto');
 
 /** Returns the user identity of a request, or undefined for anonymous requests. */
 export type UserIdentityHook = (req: IncomingMessage) => string | undefined | null;
@@ -113,9 +114,11 @@ export class DailyActiveUsers {
     } else return;
     if (key === undefined || key === '') return;
     const day = utcDay();
-    if (this.seen.get(key) === day) return;
+    // Bearer tokens can be long: remember them by their tail (the signature), to bound the cache's memory.
+    const seenKey = key.length > 96 ? key.slice(-64) : key;
+    if (this.seen.get(seenKey) === day) return;
     if (this.seen.size >= SEEN_MAX) this.seen.clear();
-    this.seen.set(key, day);
+    this.seen.set(seenKey, day);
     const identity = src.kind === 'jwt' ? jwtClaim(key, src.claim) : key;
     if (identity === undefined || identity === '') return;
     this.add(identity, day);

@@ -2,8 +2,9 @@
 // works for both require and import) appends a one-line call to a few known library files. The call reaches the
 // bootstrap through a global registry, so the patched library needs no import of ours and the hook itself costs
 // one string test per loaded module.
-import * as nodeModule from 'node:module';
 import { describe, error } from './log.ts';
+
+const nodeModule = process.getBuiltinModule('node:module');
 
 export const REGISTRY = Symbol.for('foursignals.otel-bootstrap.patchers');
 

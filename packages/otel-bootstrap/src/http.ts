@@ -2,11 +2,11 @@
 // diagnostics_channel for every request of every http/https server; we time between the two and fold the result
 // into a nested map (method -> route -> status -> cell). No spans, no context, no attribute objects per request:
 // attributes are built once per series and data points only at collection time.
-import dc from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { Cell, record } from './histogram.ts';
 import { HTTP_DURATION_BUCKETS } from './metrics.ts';
+
+const dc = process.getBuiltinModule('node:diagnostics_channel');
 
 /** Where framework hooks leave the route template on the Node request object. */
 export const ROUTE = Symbol.for('foursignals.otel-bootstrap.route');

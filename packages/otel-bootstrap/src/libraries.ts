@@ -1,7 +1,6 @@
 // Client-side instrumentation of libraries the host app calls: AWS SDK v3 S3, pg, amqplib. Each patcher receives
 // the class from the library file itself (see hooks.ts) and wraps one method; measurements go into keyed
 // pre-aggregated tables that are exported at collection time.
-import { performance } from 'node:perf_hooks';
 import { KeyedCounter, KeyedHistogram } from './histogram.ts';
 
 const PATCHED = Symbol.for('foursignals.otel-bootstrap.patched');

@@ -2,13 +2,14 @@
 // OpenTelemetry API itself. It encodes our plain records (collect.ts) straight into an ExportMetricsServiceRequest
 // (opentelemetry-proto v1 field numbers) and POSTs it with node:http, so the SDK, protobufjs and the exporter
 // packages (~26 MiB of RSS, ~100 ms to load) are never loaded. Cumulative temporality only.
-import http from 'node:http';
-import { hostname } from 'node:os';
+import type http from 'node:http';
 import type { Attrs, AttrValue, Collection, Metric } from './collect.ts';
 import { collect, resourceAttributes } from './collect.ts';
 import { debug, describe, error } from './log.ts';
 import type { State } from './state.ts';
 import { VERSION } from './version.ts';
+
+const { hostname } = process.getBuiltinModule('node:os');
 
 const CUMULATIVE = 2;
 
@@ -263,10 +264,12 @@ export class LiteOtlpExporter implements ExportHandle {
     }
   }
 
-  private async post(body: Uint8Array): Promise<void> {
+  private post(body: Uint8Array): Promise<void> {
     const cfg = this.state.config;
-    // node:https (and TLS with it) only when the endpoint needs it: it costs memory.
-    const mod = this.url.protocol === 'https:' ? (await import('node:https')).default : http;
+    // getBuiltinModule, not `import http from 'node:http'`: an ESM import of node:http builds its namespace, which
+    // runs the lazy getters (http.WebSocket loads undici: +16 MiB RSS). node:https (TLS) only when needed.
+    const mod =
+      this.url.protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
     return new Promise<void>((resolve, reject) => {
       const req = mod.request(
         this.url,

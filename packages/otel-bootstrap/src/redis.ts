@@ -1,6 +1,8 @@
 // A minimal Redis client (RESP2 over one TCP connection, pipelined, in-order replies): enough for PFADD, PFCOUNT
 // and EXPIRE without a dependency. The socket is unref'd so it never keeps the host process alive.
-import net from 'node:net';
+import type { Socket } from 'node:net';
+
+const { createConnection } = process.getBuiltinModule('node:net');
 
 type Reply = string | number | null | Reply[];
 interface Pending {
@@ -9,7 +11,7 @@ interface Pending {
 }
 
 export class RedisClient {
-  private socket: net.Socket | undefined;
+  private socket: Socket | undefined;
   private buffer: Buffer = Buffer.alloc(0);
   private readonly pending: Pending[] = [];
   private readonly host: string;
@@ -30,9 +32,9 @@ export class RedisClient {
     this.timeoutMillis = timeoutMillis;
   }
 
-  private connect(): net.Socket {
+  private connect(): Socket {
     if (this.socket && !this.socket.destroyed) return this.socket;
-    const s = net.createConnection({ host: this.host, port: this.port });
+    const s = createConnection({ host: this.host, port: this.port });
     s.unref();
     s.setNoDelay(true);
     s.setTimeout(this.timeoutMillis, () => s.destroy(new Error('Redis timeout')));
@@ -53,7 +55,7 @@ export class RedisClient {
     return s;
   }
 
-  private send(s: net.Socket, args: string[]): Promise<Reply> {
+  private send(s: Socket, args: string[]): Promise<Reply> {
     let out = `*${args.length}\r\n`;
     for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
     return new Promise<Reply>((resolve, reject) => {

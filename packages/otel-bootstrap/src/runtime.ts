@@ -1,9 +1,10 @@
 // Process and runtime readings, taken only when a reader collects (nothing runs per request). The event-loop delay
 // histogram is Node's own (perf_hooks.monitorEventLoopDelay), sampled every 20 ms.
-import os from 'node:os';
 import type { EventLoopUtilization } from 'node:perf_hooks';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import v8 from 'node:v8';
+
+const os = process.getBuiltinModule('node:os');
+const v8 = process.getBuiltinModule('node:v8');
+const { monitorEventLoopDelay } = process.getBuiltinModule('node:perf_hooks');
 
 export interface RuntimeReading {
   cpuUser: number;

@@ -1,8 +1,5 @@
 // Start-up: read the configuration, subscribe the hot paths (node builtins only), register the module hook for
 // library patching, and schedule the SDK to be loaded when the first export is due. Nothing here throws.
-import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { installGlobalMeterProvider, ProxyMeterProvider } from './api-proxy.ts';
 import type { Config } from './config.ts';
 import { readConfig } from './config.ts';
@@ -18,6 +15,13 @@ import type { ExportHandle } from './otlp.ts';
 import { RuntimeSampler } from './runtime.ts';
 import type { State } from './state.ts';
 import { currentState, STATE } from './state.ts';
+
+// Built-ins come from process.getBuiltinModule throughout this package: an ESM `import` of a built-in builds its
+// namespace, which runs the module's lazy getters (node:http's loads undici, node:crypto's WebCrypto) and costs
+// the host megabytes of RSS.
+const { randomUUID } = process.getBuiltinModule('node:crypto');
+const { createRequire } = process.getBuiltinModule('node:module');
+const { join } = process.getBuiltinModule('node:path');
 
 const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
 
