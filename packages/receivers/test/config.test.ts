@@ -224,7 +224,7 @@ describe('otel-receivers command', () => {
       env,
     });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /valid \(postgresql\/stack, s3\/local/);
+    assert.match(result.stdout, /valid \(postgresql\/stack, s3\/stack, rabbitmq\/stack\)/);
     const without = { ...env, FOURSIGNALS_S3_SECRET_ACCESS_KEY: '' };
     const missing = spawnSync(process.execPath, [CLI, '--config', local, '--check'], {
       encoding: 'utf8',
@@ -234,7 +234,7 @@ describe('otel-receivers command', () => {
     assert.equal(missing.status, 2);
     assert.match(
       missing.stderr,
-      /receivers\.s3\/local\.secret_access_key: environment variable FOURSIGNALS_S3_SECRET_ACCESS_KEY is not set/,
+      /receivers\.s3\/stack\.secret_access_key: environment variable FOURSIGNALS_S3_SECRET_ACCESS_KEY is not set/,
     );
   });
 
