@@ -255,8 +255,7 @@ class VhostTap {
   #retry: NodeJS.Timeout | undefined;
   #closed = false;
   #lock: Promise<void> = Promise.resolve();
-  /** Fingerprints of the last counted messages, oldest first, to skip a redelivery of one we already counted. */
-  readonly #seen = new Set<string>();
+  readonly #redeliveries = new RedeliveryFilter();
 
   constructor(vhost: string, options: TapOptions, count: (queue: string, reason: DeadLetterReason) => void) {
     this.#vhost = vhost;
@@ -382,12 +381,9 @@ class VhostTap {
       this.#lost(new Error('tap consumer cancelled by the broker'));
       return;
     }
-    const fp = fingerprint(m);
-    if (!(m.fields.redelivered && this.#seen.has(fp))) {
+    if (this.#redeliveries.firstTime(m)) {
       const death = firstDeath(m);
       if (death) this.#count(death.queue, death.reason);
-      this.#seen.add(fp);
-      if (this.#seen.size > REMEMBERED) this.#seen.delete(this.#seen.values().next().value as string);
     }
     ch.ack(m);
   }
@@ -439,11 +435,42 @@ function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   ]).finally(() => clearTimeout(timer));
 }
 
-function fingerprint(m: ConsumeMessage): string {
-  const h = createHash('sha1');
-  h.update(m.content);
-  h.update(JSON.stringify([m.properties.headers, m.properties.messageId, m.properties.timestamp, m.fields.routingKey]));
-  return h.digest('base64');
+interface TapMessage {
+  content: Buffer;
+  fields: { redelivered: boolean; routingKey: string };
+  properties: { headers?: Record<string, unknown> | undefined; messageId?: unknown; timestamp?: unknown };
+}
+
+/**
+ * Remembers the fingerprints (body, headers with `x-death`, message id, timestamp, routing key) of the last
+ * `capacity` messages counted, so that a message the broker delivers again after a lost ack (`redelivered`) is
+ * not counted twice. A first delivery is always counted, even if an identical message was seen before.
+ */
+export class RedeliveryFilter {
+  readonly #seen = new Set<string>();
+  readonly #capacity: number;
+
+  constructor(capacity = REMEMBERED) {
+    this.#capacity = capacity;
+  }
+
+  /** True when the message is to be counted (and remembers it); false for a redelivery of a counted one. */
+  firstTime(m: TapMessage): boolean {
+    const h = createHash('sha1');
+    h.update(m.content);
+    h.update(
+      JSON.stringify(
+        [m.properties.headers, m.properties.messageId, m.properties.timestamp, m.fields.routingKey],
+        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
+      ),
+    );
+    const fp = h.digest('base64');
+    if (m.fields.redelivered && this.#seen.has(fp)) return false;
+    this.#seen.delete(fp);
+    this.#seen.add(fp);
+    if (this.#seen.size > this.#capacity) this.#seen.delete(this.#seen.values().next().value as string);
+    return true;
+  }
 }
 
 /** The latest death of a message: the first `x-death` entry (RabbitMQ keeps the most recent first). */

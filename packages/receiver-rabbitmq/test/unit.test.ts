@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileSelection } from '../src/config.ts';
 import { parsePrometheusText } from '../src/http.ts';
-import { firstDeath, tapQueueName } from '../src/taps.ts';
+import { firstDeath, RedeliveryFilter, tapQueueName } from '../src/taps.ts';
 
 test('parses samples whose label values hold quotes, backslashes, commas, braces and newlines', () => {
   const text = [
@@ -57,4 +57,23 @@ test('tap queue names are per instance and per dead-letter exchange', () => {
     tapQueueName('foursignals.tap', 'rabbitmq/main', 'orders.dlx'),
     'foursignals.tap.rabbitmq_main.orders.dlx',
   );
+});
+
+test('a redelivery of a counted message is not counted again; first deliveries always are', () => {
+  const f = new RedeliveryFilter(2);
+  const msg = (body: string, redelivered: boolean) => ({
+    content: Buffer.from(body),
+    fields: { redelivered, routingKey: 'orders' },
+    properties: {
+      headers: { 'x-death': [{ queue: 'orders', reason: 'rejected', count: 1, time: 1_700_000_000n }] },
+      messageId: undefined,
+      timestamp: undefined,
+    },
+  });
+  assert.equal(f.firstTime(msg('a', false)), true);
+  assert.equal(f.firstTime(msg('a', true)), false, 'its ack was lost: delivered again, already counted');
+  assert.equal(f.firstTime(msg('a', false)), true, 'an identical new dead letter is a new message');
+  assert.equal(f.firstTime(msg('b', true)), true, 'redelivered but never counted (in flight when the link broke)');
+  assert.equal(f.firstTime(msg('c', false)), true);
+  assert.equal(f.firstTime(msg('a', true)), true, 'forgotten: only the last `capacity` messages are remembered');
 });
