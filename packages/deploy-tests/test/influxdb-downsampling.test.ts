@@ -43,7 +43,8 @@ describe('InfluxDB 1.x retention policies and continuous queries for business me
     await query(`CREATE DATABASE "${db}"`, '');
   });
   after(async () => {
-    if (stack) await query(`DROP DATABASE "${db}"`, '');
+    // Best effort: a scratch database left behind (server restarted meanwhile) harms nothing.
+    if (stack) await query(`DROP DATABASE "${db}"`, '').catch(() => undefined);
   });
 
   it('every statement is accepted by the real InfluxDB', async () => {
