@@ -10,6 +10,8 @@ const NAME = 'postgres';
 const BIN = '/usr/lib/postgresql/15/bin';
 /** The two databases of the company: Shop DB and MES DB. */
 export const DATABASES = ['shop', 'mes'] as const;
+/** The monitoring role the receivers use: pg_monitor, nothing else. */
+export const MONITOR_ROLE = 'foursignals_monitor';
 
 const dirs = (ctx: StackContext) => {
   const base = join(ctx.state, NAME);
@@ -26,7 +28,11 @@ function pgExec(bin: string, args: string[], opts: { input?: string } = {}) {
 }
 
 function superuserPassword(ctx: StackContext): string {
-  const file = join(ctx.state, 'secrets', 'postgres-superuser');
+  return secret(ctx, 'postgres-superuser');
+}
+
+function secret(ctx: StackContext, name: string): string {
+  const file = join(ctx.state, 'secrets', name);
   if (!existsSync(file)) {
     mkdirSync(join(ctx.state, 'secrets'), { recursive: true, mode: 0o700 });
     writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600 });
@@ -128,6 +134,11 @@ track_io_timing = on
       }
     }
     for (const db of ['postgres', ...DATABASES]) psql(ctx, db, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    // The receivers connect as a least-privilege role (see packages/receiver-postgresql/README.md), not as superuser.
+    const password = secret(ctx, 'postgres-monitor').replaceAll("'", "''");
+    if (psql(ctx, 'postgres', `SELECT 1 FROM pg_roles WHERE rolname = '${MONITOR_ROLE}'`) !== '1') {
+      psql(ctx, 'postgres', `CREATE ROLE ${MONITOR_ROLE} LOGIN PASSWORD '${password}' IN ROLE pg_monitor`);
+    }
   },
   running: (ctx) => isAlive(postmasterPid(ctx)),
   async stop(ctx) {
@@ -139,6 +150,7 @@ track_io_timing = on
   logFile: (ctx) => dirs(ctx).log,
   endpoints: (ctx) => ({
     postgres_url: `postgres://postgres:${encodeURIComponent(superuserPassword(ctx))}@${HOST}:${PORTS.postgres}/postgres`,
+    postgres_monitor_url: `postgres://${MONITOR_ROLE}:${encodeURIComponent(secret(ctx, 'postgres-monitor'))}@${HOST}:${PORTS.postgres}/postgres`,
     postgres_socket_dir: dirs(ctx).socket,
   }),
   readyTimeoutMs: 60_000,

@@ -20,14 +20,14 @@ function receiversEnv(ctx: StackContext): NodeJS.ProcessEnv {
   const mq = rabbitmq.endpoints(ctx);
   return {
     ...process.env,
-    FOURSIGNALS_POSTGRES_URL: pg.postgres_url,
+    FOURSIGNALS_POSTGRES_URL: pg.postgres_monitor_url,
     FOURSIGNALS_S3_ENDPOINT: s3.s3_endpoint,
     FOURSIGNALS_S3_ACCESS_KEY_ID: s3.s3_access_key_id,
     FOURSIGNALS_S3_SECRET_ACCESS_KEY: s3.s3_secret_access_key,
     FOURSIGNALS_S3_METRICS_URL: s3.s3_metrics_url,
     FOURSIGNALS_RABBITMQ_URL: mq.rabbitmq_url,
     FOURSIGNALS_RABBITMQ_MANAGEMENT_URL: mq.rabbitmq_management_url,
-    FOURSIGNALS_RABBITMQ_PROMETHEUS_URL: mq.rabbitmq_prometheus_url,
+    FOURSIGNALS_RABBITMQ_PROMETHEUS_ENDPOINT: `http://${HOST}:${PORTS.rabbitmqPrometheus}`,
     FOURSIGNALS_OTLP_HTTP_URL: collector.endpoints(ctx).otlp_http_url,
     FOURSIGNALS_RECEIVERS_PROMETHEUS: `${HOST}:${PORTS.receiversPrometheus}`,
   };
