@@ -178,7 +178,12 @@ describe('docker-compose deployment', () => {
 
   it("has a receivers config that the receivers' own validation accepts, with secrets from the environment only", () => {
     const file = join(COMPOSE_DIR, 'receivers', 'receivers.yaml');
-    const secrets = { MONITOR_DB_PASSWORD: 'p', S3_SECRET_ACCESS_KEY: 's', FOURSIGNALS_OTLP_TOKEN: 't' };
+    const secrets = {
+      MONITOR_DB_PASSWORD: 'p',
+      S3_SECRET_ACCESS_KEY: 's',
+      RABBITMQ_MONITOR_PASSWORD: 'r',
+      FOURSIGNALS_OTLP_TOKEN: 't',
+    };
     const ok = checkReceiversConfig(file, secrets);
     assert.ok(ok.ok, ok.output);
     const missing = checkReceiversConfig(file, {});

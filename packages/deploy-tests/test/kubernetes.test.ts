@@ -176,6 +176,7 @@ describe('Kubernetes deployment', () => {
         PG_MONITOR_PASSWORD: 'p',
         S3_ACCESS_KEY_ID: 'a',
         S3_SECRET_ACCESS_KEY: 's',
+        RABBITMQ_MONITOR_PASSWORD: 'r',
         FOURSIGNALS_OTLP_TOKEN: 't',
       });
       assert.ok(r.ok, `${file}: ${r.output}`);

@@ -35,6 +35,111 @@ function withDatabase(url: string, database: string, user?: { name: string; pass
   return u.toString();
 }
 
+interface ReceiversRun {
+  /** Polls Prometheus for the metric names of this run's instance until `done` holds (or 90 s pass). */
+  waitFor(done: (names: string[]) => boolean): Promise<string[]>;
+  query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  output(): string;
+  detail(): string;
+}
+
+/**
+ * Runs the real receivers process (`otel-receivers`) with the given receiver block and the exporter block of the
+ * deploy configs (OTLP/HTTP over TLS with the bearer token) against a gateway started for the test (auth + TLS
+ * overlays) that writes to the stack's Prometheus.
+ */
+async function withReceivers(
+  instance: string,
+  receiverBlock: string[],
+  env: Record<string, string>,
+  body: (run: ReceiversRun) => Promise<void>,
+): Promise<void> {
+  const certs = generateCerts();
+  const gateway = await startCollector({
+    name: `gateway-${instance}`,
+    overlays: ['auth', 'tls', 'gateway'],
+    env: {
+      PROMETHEUS_REMOTE_WRITE_URL: `${stack.prometheus_url}/api/v1/write`,
+      INFLUXDB_URL: stack.influxdb_url,
+      INFLUXDB_V1_COMPATIBILITY: 'true',
+      INFLUXDB_DATABASE: stack.influxdb_database,
+      COLLECTOR_BEARER_TOKEN_FILE: certs.tokenFile,
+      COLLECTOR_TLS_CERT_FILE: certs.certFile,
+      COLLECTOR_TLS_KEY_FILE: certs.keyFile,
+    },
+  });
+  const config = join(mkdtempSync(join(tmpdir(), 'foursignals-receivers-')), 'receivers.yaml');
+  writeFileSync(
+    config,
+    [
+      'receivers:',
+      ...receiverBlock,
+      'exporters:',
+      '  otlphttp:',
+      `    endpoint: https://localhost:${gateway.ports.http}`,
+      '    interval: 2s',
+      '    headers:',
+      `      Authorization: Bearer \${env:FOURSIGNALS_OTLP_TOKEN}`,
+      'resource:',
+      '  service.name: deploy-tests-receivers',
+      `  service.instance.id: ${instance}`,
+      '',
+    ].join('\n'),
+  );
+  const receivers = spawn(
+    process.execPath,
+    [join(REPO, 'packages', 'receivers', 'src', 'cli.ts'), '--config', config],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        FOURSIGNALS_OTLP_TOKEN: certs.token,
+        NODE_EXTRA_CA_CERTS: certs.caFile,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const collect = (d: Buffer) => {
+    output += d.toString();
+  };
+  receivers.stdout!.on('data', collect);
+  receivers.stderr!.on('data', collect);
+  const query = async (promql: string) => {
+    const r = await fetch(`${stack.prometheus_url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const json = (await r.json()) as {
+      data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+    };
+    return json.data.result;
+  };
+  const run: ReceiversRun = {
+    async waitFor(done) {
+      const deadline = Date.now() + 90_000;
+      let names: string[] = [];
+      while (Date.now() < deadline && receivers.exitCode === null) {
+        names = (await query(`count by (__name__) ({instance="${instance}"})`)).map((x) => x.metric.__name__!);
+        if (done(names)) break;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      return names;
+    },
+    query,
+    output: () => output,
+    detail: () => `receivers output:\n${output.slice(-3000)}\ngateway log:\n${gateway.log().slice(-2000)}`,
+  };
+  try {
+    await body(run);
+  } finally {
+    if (receivers.exitCode === null && receivers.signalCode === null) {
+      const exited = new Promise((r) => receivers.once('exit', r));
+      receivers.kill('SIGTERM');
+      await exited;
+    }
+    await gateway.stop();
+  }
+}
+
 describe('PostgreSQL: the monitoring role (deploy/compose/postgres/monitoring-role.sql)', () => {
   const db = `fs_deploy_${suffix}`;
   const role = { name: `fs_deploy_monitor_${suffix}`, password: randomBytes(12).toString('hex') };
@@ -106,90 +211,26 @@ describe('PostgreSQL: the monitoring role (deploy/compose/postgres/monitoring-ro
     }
   });
   it('is all the real PostgreSQL receiver needs: it exports through a TLS + token gateway to Prometheus', async () => {
-    const certs = generateCerts();
-    const gateway = await startCollector({
-      name: 'gateway-pg',
-      overlays: ['auth', 'tls', 'gateway'],
-      env: {
-        PROMETHEUS_REMOTE_WRITE_URL: `${stack.prometheus_url}/api/v1/write`,
-        INFLUXDB_URL: stack.influxdb_url,
-        INFLUXDB_V1_COMPATIBILITY: 'true',
-        INFLUXDB_DATABASE: stack.influxdb_database,
-        COLLECTOR_BEARER_TOKEN_FILE: certs.tokenFile,
-        COLLECTOR_TLS_CERT_FILE: certs.certFile,
-        COLLECTOR_TLS_KEY_FILE: certs.keyFile,
-      },
-    });
-    const instance = `deploy-tests-${suffix}`;
-    const dir = mkdtempSync(join(tmpdir(), 'foursignals-receivers-'));
-    const config = join(dir, 'receivers.yaml');
-    // The exporter block of deploy/compose/receivers/receivers.yaml, pointed at this test's gateway.
-    writeFileSync(
-      config,
+    const instance = `deploy-tests-pg-${suffix}`;
+    await withReceivers(
+      instance,
       [
-        'receivers:',
         '  postgresql/deploytest:',
         `    endpoint: \${env:PG_URL}`,
         `    databases: [${db}]`,
         '    top_statements: 5',
         '    collection_interval: 2s',
         '    timeout: 2s',
-        'exporters:',
-        '  otlphttp:',
-        `    endpoint: https://localhost:${gateway.ports.http}`,
-        '    interval: 2s',
-        '    headers:',
-        `      Authorization: Bearer \${env:FOURSIGNALS_OTLP_TOKEN}`,
-        'resource:',
-        '  service.name: deploy-tests-receivers',
-        `  service.instance.id: ${instance}`,
-        '',
-      ].join('\n'),
-    );
-    const receivers = spawn(
-      process.execPath,
-      [join(REPO, 'packages', 'receivers', 'src', 'cli.ts'), '--config', config],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          PG_URL: withDatabase(superuser, db, role),
-          FOURSIGNALS_OTLP_TOKEN: certs.token,
-          NODE_EXTRA_CA_CERTS: certs.caFile,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      ],
+      { PG_URL: withDatabase(superuser, db, role) },
+      async (run) => {
+        const names = await run.waitFor((n) => n.includes('postgresql_statements_total'));
+        for (const name of ['postgresql_transactions_total', 'postgresql_connections', 'postgresql_statements_total']) {
+          assert.ok(names.includes(name), `${name} not in Prometheus (have ${names.join(', ')})\n${run.detail()}`);
+        }
+        assert.doesNotMatch(run.output(), /GRANT pg_monitor|permission denied/i, run.detail());
       },
     );
-    let output = '';
-    receivers.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    receivers.stderr!.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    try {
-      const query = `count by (__name__) ({instance="${instance}", __name__=~"postgresql_.*"})`;
-      let names: string[] = [];
-      const deadline = Date.now() + 90_000;
-      while (Date.now() < deadline && !names.includes('postgresql_statements_total') && receivers.exitCode === null) {
-        await new Promise((r) => setTimeout(r, 2000));
-        const r = await fetch(`${stack.prometheus_url}/api/v1/query?query=${encodeURIComponent(query)}`);
-        const body = (await r.json()) as { data: { result: { metric: { __name__: string } }[] } };
-        names = body.data.result.map((x) => x.metric.__name__);
-      }
-      const detail = `receivers output:\n${output.slice(-3000)}\ngateway log:\n${gateway.log().slice(-2000)}`;
-      for (const name of ['postgresql_transactions_total', 'postgresql_connections', 'postgresql_statements_total']) {
-        assert.ok(names.includes(name), `${name} not in Prometheus (have ${names.join(', ')})\n${detail}`);
-      }
-      assert.doesNotMatch(output, /GRANT pg_monitor|permission denied/i, detail);
-    } finally {
-      if (receivers.exitCode === null && receivers.signalCode === null) {
-        const exited = new Promise((r) => receivers.once('exit', r));
-        receivers.kill('SIGTERM');
-        await exited;
-      }
-      await gateway.stop();
-    }
   });
 });
 
@@ -259,6 +300,75 @@ describe('RabbitMQ: the monitoring user (docs/security.md)', () => {
       name: string;
     }[];
     assert.ok(queues.some((q) => q.name === 'orders'));
+  });
+
+  it('is all the real RabbitMQ receiver needs: queue depth and a dead letter by reason reach Prometheus', async () => {
+    const instance = `deploy-tests-rmq-${suffix}`;
+    const amqp = new URL(stack.rabbitmq_url);
+    const prometheusBase = stack.rabbitmq_prometheus_url!.replace(/\/metrics$/, '');
+    await withReceivers(
+      instance,
+      [
+        '  rabbitmq/deploytest:',
+        `    endpoint: ${api}`,
+        `    prometheus_endpoint: ${prometheusBase}`,
+        `    amqp_endpoint: amqp://${amqp.host}`,
+        `    username: ${user.name}`,
+        `    password: \${env:RABBITMQ_MONITOR_PASSWORD}`,
+        `    include: [{ vhost: "${vhost}" }]`,
+        '    collection_interval: 2s',
+        '    timeout: 2s',
+        '    dead_letters: { discovery_interval: 2s }',
+      ],
+      { RABBITMQ_MONITOR_PASSWORD: user.password },
+      async (run) => {
+        // The receiver creates its tap on the dead-letter exchange with the monitoring user's permissions.
+        const deadline = Date.now() + 60_000;
+        let taps: string[] = [];
+        while (Date.now() < deadline && taps.length === 0) {
+          const queues = (await (await call('GET', `queues/${v}`, admin)).json()) as { name: string }[];
+          taps = queues.map((q) => q.name).filter((n) => n.startsWith('foursignals.tap.'));
+          if (taps.length === 0) await new Promise((r) => setTimeout(r, 1000));
+        }
+        assert.equal(taps.length, 1, `no tap queue was declared\n${run.detail()}`);
+        // One order rejected by its consumer: dead-lettered with reason "rejected".
+        const adminUrl = new URL(stack.rabbitmq_url);
+        adminUrl.pathname = `/${v}`;
+        const conn = await connect(adminUrl.toString());
+        try {
+          const ch = await conn.createChannel();
+          ch.sendToQueue('orders', Buffer.from('order 1'));
+          let msg: Awaited<ReturnType<typeof ch.get>> = false;
+          for (let i = 0; i < 50 && !msg; i++) {
+            msg = await ch.get('orders');
+            if (!msg) await new Promise((r) => setTimeout(r, 100));
+          }
+          assert.ok(msg, 'the order did not arrive');
+          ch.nack(msg, false, false);
+          await ch.close();
+        } finally {
+          await conn.close();
+        }
+        const names = await run.waitFor((n) => n.some((x) => /^rabbitmq_messages_dead_lettered/.test(x)));
+        const metric = names.find((x) => /^rabbitmq_messages_dead_lettered/.test(x));
+        assert.ok(metric, `no dead-letter metric (have ${names.join(', ')})\n${run.detail()}`);
+        let total = 0;
+        for (let i = 0; i < 20; i++) {
+          const rows = await run.query(`sum(${metric}{instance="${instance}"})`);
+          total = Number(rows[0]?.value[1] ?? 0);
+          if (total >= 1) break;
+          await new Promise((r) => setTimeout(r, 2000));
+        }
+        assert.equal(total, 1, `dead letters counted: ${total}\n${run.detail()}`);
+        const byReason = await run.query(`${metric}{instance="${instance}"} > 0`);
+        assert.match(JSON.stringify(byReason[0]?.metric ?? {}), /rejected/, run.detail());
+        assert.ok(
+          names.some((x) => x.startsWith('rabbitmq_queue_messages')),
+          `no queue depth\n${run.detail()}`,
+        );
+        assert.doesNotMatch(run.output(), /ACCESS_REFUSED|not_authori[sz]ed|\b40[13]\b/, run.detail());
+      },
+    );
   });
 
   it('may own and bind its tap queue, but not touch, read or create the company’s queues', async () => {
