@@ -2,9 +2,15 @@
 // succeed and return at least one series, each InfluxQL query must succeed and return at least one value. Grafana is
 // not installable here, so this is how the dashboards are shown to work.
 //
-// Load: the background demo (`npm run demo -- up`) if it is running; otherwise this test starts it and stops it
-// again at the end. It waits until the demo has reported for a few minutes, so rate windows are filled.
+// Load: the test runs its own instance of the demo company (its own service.namespace, fault switches and ports;
+// the shared databases, queue and buckets) with the demo's load generator until the end, and waits until it has
+// reported for a few minutes so every rate window is filled. The poison fault is on at first, until the RabbitMQ
+// receiver has counted dead letters (they exist only after the first one).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../packages/dashboards/src/config.ts';
@@ -12,50 +18,75 @@ import { dashboards } from '../packages/dashboards/src/dashboards/index.ts';
 import { backtest, FORECASTS, writeBacktest } from '../packages/dashboards/src/forecast.ts';
 import { CONFIG_FILE, REPO_ROOT } from '../packages/dashboards/src/generate.ts';
 import { type PanelQuery, panelQueries } from '../packages/dashboards/src/queries.ts';
-import { readFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
-import { DEFAULT_NAMESPACE, demoDown, demoStatus, demoUp, faultsFile } from '../packages/demo/src/supervisor.ts';
+import { noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
+import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
+import { type RunningService, startCompany, stopCompany, waitExit } from '../packages/demo/src/supervisor.ts';
 import { endpoints, influxQuery, promQuery, waitFor } from './support.ts';
 
 const all = dashboards(loadConfig(`${REPO_ROOT}/${CONFIG_FILE}`));
 /** InfluxQL panels: a short window at a fine granularity, so a few minutes of demo are enough history. */
 const INFLUX = { timeFilter: 'time > now() - 20m', custom: { granularity: '10s', season: '0', ahead: '6' } };
-let startedDemo = false;
+const RUN = `dashboards-${Date.now().toString(36)}`;
+const NS = `foursignals-${RUN}`;
+const dir = mkdtempSync(join(tmpdir(), 'foursignals-dashboards-e2e-'));
+const faultsFile = join(dir, 'faults.json');
+let company: RunningService[] = [];
+const load = new AbortController();
+let loadDone: Promise<unknown> = Promise.resolve();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
 
 before(async () => {
-  if (!demoStatus(endpoints).some((p) => p.running)) {
-    console.log('# starting the background demo (npm run demo -- up) for this test');
-    await demoUp({ endpoints, rate: 20 });
-    startedDemo = true;
-  }
-  // The demo must have reported for ~3 minutes: 5 s exports, so 30+ samples of a business counter in 3 minutes.
-  const ns = `service_namespace="${DEFAULT_NAMESPACE}"`;
+  writeFaults(faultsFile, { ...noFaults(), poison: true });
+  const ports = { 'mes-api': await freePort(), 'shop-api': await freePort(), 'crm-api': await freePort() };
+  company = await startCompany({ endpoints, ports, namespace: NS, exportIntervalMs: 2000, faultsFile, logDir: dir });
+  loadDone = runLoad({
+    targets: {
+      'mes-api': `http://127.0.0.1:${ports['mes-api']}`,
+      'shop-api': `http://127.0.0.1:${ports['shop-api']}`,
+      'crm-api': `http://127.0.0.1:${ports['crm-api']}`,
+    },
+    rate: 20,
+    // a large user population, so new users keep appearing (users of earlier runs are known to the MES DB already)
+    users: 100_000,
+    durationSec: 0,
+    faultsFile,
+    runId: RUN,
+    signal: load.signal,
+  }).catch(() => undefined);
   await waitFor(
-    'three minutes of demo data in Prometheus',
-    () => promQuery(`count_over_time(mes_orders_received_total{${ns}}[3m])`),
-    (r) => r.some((s) => s.value >= 30),
+    'dead letters counted by the RabbitMQ receiver',
+    () => promQuery('sum(rabbitmq_messages_dead_lettered_total)'),
+    (r) => (r[0]?.value ?? 0) > 0,
+    240_000,
+  );
+  writeFaults(faultsFile, noFaults());
+  // ~3 minutes of this company's data (2 s exports: 90 samples of a counter in 3 minutes)
+  await waitFor(
+    "three minutes of the company's data in Prometheus",
+    () => promQuery(`count_over_time(mes_orders_received_total{service_namespace="${NS}"}[3m])`),
+    (r) => r.some((x) => x.value >= 80),
     300_000,
   );
-  // Dead letters exist only after the first one: switch on the demo's poison fault (orders the worker rejects) until
-  // the RabbitMQ receiver has counted some, then back to what it was.
-  const file = faultsFile(endpoints);
-  const before = readFaults(file);
-  writeFaults(file, { ...before, poison: true });
-  try {
-    await waitFor(
-      'dead letters counted by the RabbitMQ receiver',
-      () => promQuery('sum(rabbitmq_messages_dead_lettered_total)'),
-      (r) => (r[0]?.value ?? 0) > 0,
-      180_000,
-    );
-  } finally {
-    writeFaults(file, before);
-  }
   // one more receiver scrape and collector flush after that
   await sleep(20_000);
 });
 
 after(async () => {
-  if (startedDemo) await demoDown(endpoints);
+  load.abort();
+  await loadDone;
+  stopCompany(company);
+  await waitExit(company);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function runProm(q: PanelQuery): Promise<string | undefined> {
