@@ -132,6 +132,8 @@ export class RabbitMQReceiver implements Receiver {
         expires: parseDuration(dl.tap_expires ?? '24h'),
         queueType: dl.tap_queue_type ?? 'classic',
         discoveryIntervalMs: parseDuration(dl.discovery_interval ?? '30s'),
+        listingIntervalMs: parseDuration(dl.queue_listing_interval ?? '5m'),
+        exchanges: dl.exchanges,
         warn: (m) => this.#warn(m),
       });
       this.#taps.start();

@@ -30,6 +30,10 @@ export interface TapOptions {
   expires: number;
   queueType: 'quorum' | 'classic';
   discoveryIntervalMs: number;
+  /** How long a vhost's list of dead-letter exchanges (from listing its queues) is reused. */
+  listingIntervalMs: number;
+  /** Fixed dead-letter exchanges: no queue listing at all. */
+  exchanges?: { vhost: string; exchange: string }[] | undefined;
   warn(message: string): void;
 }
 
@@ -106,7 +110,8 @@ export class DeadLetterTaps {
     const { managementUrl: base, auth, selection } = this.#o;
     const vhosts = (JSON.parse(await httpGet(`${base}/api/vhosts?columns=name`, auth)) as { name: string }[])
       .map((v) => v.name)
-      .filter((v) => selection.vhostMayMatch(v));
+      .filter((v) => selection.vhostMayMatch(v))
+      .filter((v) => !this.#o.exchanges || this.#o.exchanges.some((e) => e.vhost === v));
     const dlqs = new Map<string, Map<string, string>>();
     const plans = new Map<string, DlxPlan[] | undefined>();
     for (const vhost of vhosts) {
@@ -146,7 +151,19 @@ export class DeadLetterTaps {
     }
   }
 
-  async #planVhost(vhost: string): Promise<DlxPlan[]> {
+  /** vhost -> the dead-letter exchanges its selected queues use, and when that was listed */
+  readonly #listed = new Map<string, { at: number; exchanges: Set<string> }>();
+
+  /**
+   * The DLXs of a vhost: configured, or from listing its queues (the one costly call of discovery: ~1 s and a
+   * transient memory bump on the broker at 10,000 queues), reused for `listingIntervalMs`.
+   */
+  async #exchangesOf(vhost: string): Promise<Set<string>> {
+    if (this.#o.exchanges) {
+      return new Set(this.#o.exchanges.filter((e) => e.vhost === vhost).map((e) => e.exchange));
+    }
+    const cached = this.#listed.get(vhost);
+    if (cached && Date.now() - cached.at < this.#o.listingIntervalMs) return cached.exchanges;
     const { managementUrl: base, auth, selection, prefix, warn } = this.#o;
     const policies = JSON.parse(await httpGet(`${base}/api/policies/${enc(vhost)}`, auth)) as {
       name: string;
@@ -172,6 +189,13 @@ export class DeadLetterTaps {
       }
       exchanges.add(dlx);
     }
+    this.#listed.set(vhost, { at: Date.now(), exchanges });
+    return exchanges;
+  }
+
+  async #planVhost(vhost: string): Promise<DlxPlan[]> {
+    const { managementUrl: base, auth, prefix, warn } = this.#o;
+    const exchanges = await this.#exchangesOf(vhost);
     const plans: DlxPlan[] = [];
     for (const exchange of [...exchanges].sort()) {
       let raw: string;

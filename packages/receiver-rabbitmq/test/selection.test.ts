@@ -118,7 +118,14 @@ test('the documented least-privilege user counts dead letters through its tap an
 
   const rcv = new RabbitMQReceiver(
     'rabbitmq/privs',
-    receiverConfig(b, { username: user, password, include: [{ vhost }], node_counters: false }),
+    receiverConfig(b, {
+      username: user,
+      password,
+      include: [{ vhost }],
+      node_counters: false,
+      // The large-broker mode: fixed dead-letter exchanges, no queue listing (the scenario test covers listing).
+      dead_letters: { exchanges: [{ vhost, exchange: 'mon.dlx' }] },
+    }),
   );
   receiver = rcv;
   await rcv.taps!.discover();
