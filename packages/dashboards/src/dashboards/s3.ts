@@ -87,6 +87,37 @@ export function s3Dashboard(config: AlertConfig): Dashboard {
         description: 's3.bucket.objects: object count per bucket.',
         min: 0,
       }),
+      ts(
+        'Store: requests per second by method',
+        [
+          prom(
+            `sum by (${L.bucket}, ${L.rpcMethod}) (rate(${M.s3BucketRequests}{${B}, ${L.rpcMethod}!="ALL"}[$__rate_interval]))`,
+            `{{${L.bucket}}} {{${L.rpcMethod}}}`,
+          ),
+        ],
+        {
+          description:
+            's3.bucket.requests as the store counts them (AWS: CloudWatch request metrics; SeaweedFS: its own ' +
+            'request counters), by request kind; includes clients that are not instrumented.',
+          unit: 'reqps',
+        },
+      ),
+      ts(
+        'Store: 4xx and 5xx per second',
+        [
+          prom(
+            `sum by (${L.bucket}, ${L.statusClass}) (rate(${M.s3BucketErrors}{${B}}[$__rate_interval]))\n` +
+              `or\nsum by (${L.bucket}) (rate(${M.s3BucketRequests}{${B}, ${L.rpcMethod}="ALL"}[$__rate_interval])) * 0`,
+            `{{${L.bucket}}} {{${L.statusClass}}}`,
+          ),
+        ],
+        {
+          description:
+            's3.bucket.errors by status class as the store counts them (0 while the store has answered no error; ' +
+            `alert S3StoreErrorRatioHigh above ${config.s3.errorRatio * 100}% 5xx).`,
+          unit: 'reqps',
+        },
+      ),
       single('Total stored', [prom(`sum(${M.s3BucketSize}{${B}})`)], {
         description: 'Bytes stored in the selected buckets.',
         unit: 'bytes',
