@@ -154,7 +154,10 @@ const median = (xs: number[]) => {
 };
 
 // --mode ab: one process per variant, instrumentation switched off and on in alternating 1-second slices.
-async function runAb(v: Variant, pairs: number): Promise<{ on: number; off: number; cpuOn: number; cpuOff: number }> {
+async function runAb(
+  v: Variant,
+  pairs: number,
+): Promise<{ on: number; off: number; cpuOn: number; cpuOff: number; medianRatio: number; medianAdded: number }> {
   const abPort = 29990;
   const env = { ...process.env, ...base, ...v.env, NODE_OPTIONS: '', BENCH_AB_PORT: String(abPort) };
   const proc = spawn(process.execPath, [...v.args, join(here, 'app.cjs')], {
@@ -174,10 +177,8 @@ async function runAb(v: Variant, pairs: number): Promise<{ on: number; off: numb
     });
     await new Promise((r) => setTimeout(r, 300));
     await autocannon({ url: `http://127.0.0.1:${port}/api/orders/1`, connections, duration: 2 });
-    let on = 0;
-    let off = 0;
-    let cpuOn = 0;
-    let cpuOff = 0;
+    // Per slice: [requests, cpu seconds]; slices 2k and 2k+1 form a pair (one on, one off, order alternating).
+    const slices: { on: boolean; requests: number; cpu: number }[] = [];
     let user = 0;
     for (let i = 0; i < pairs * 2; i++) {
       // on/off, then off/on: alternate which half goes first.
@@ -202,16 +203,26 @@ async function runAb(v: Variant, pairs: number): Promise<{ on: number; off: numb
           },
         ],
       });
-      const c = cpuSeconds(proc.pid!) - c0;
-      if (isOn) {
-        on += r.requests.total;
-        cpuOn += c;
-      } else {
-        off += r.requests.total;
-        cpuOff += c;
-      }
+      slices.push({ on: isOn, requests: r.requests.total, cpu: cpuSeconds(proc.pid!) - c0 });
     }
-    return { on, off, cpuOn, cpuOff };
+    const ratios: number[] = [];
+    const added: number[] = [];
+    for (let k = 0; k + 1 < slices.length; k += 2) {
+      const a = slices[k]!;
+      const b = slices[k + 1]!;
+      const on = a.on ? a : b;
+      const off = a.on ? b : a;
+      ratios.push(on.requests / off.requests);
+      added.push((on.cpu * 1e6) / on.requests - (off.cpu * 1e6) / off.requests);
+    }
+    const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+    const ons = slices.filter((x) => x.on);
+    const offs = slices.filter((x) => !x.on);
+    const on = sum(ons.map((x) => x.requests));
+    const off = sum(offs.map((x) => x.requests));
+    const cpuOn = sum(ons.map((x) => x.cpu));
+    const cpuOff = sum(offs.map((x) => x.cpu));
+    return { on, off, cpuOn, cpuOff, medianRatio: median(ratios), medianAdded: median(added) };
   } finally {
     proc.kill('SIGKILL');
   }

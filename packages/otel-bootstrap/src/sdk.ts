@@ -1,6 +1,7 @@
-// Loaded lazily (dynamic import) when the first export is due, so the host's start-up does not pay for the SDK and
-// the exporter. Everything the hot paths pre-aggregated is handed to the SDK here, at collection time, through the
-// reader's `metricProducers`.
+// The OpenTelemetry SDK path, loaded lazily (dynamic import) and only when needed: for the gRPC, http/json,
+// Prometheus and console exporters, and when the application uses the OpenTelemetry API itself (its instruments need
+// a real MeterProvider). Everything the hot paths pre-aggregated is handed to the SDK at collection time, through
+// the reader's `metricProducers`. The default OTLP http/protobuf path (otlp.ts) never loads this file.
 
 import { hostname } from 'node:os';
 import type { Attributes, DiagLogger, HrTime } from '@opentelemetry/api';
