@@ -49,7 +49,8 @@ export const METRICS = {
     unit: '{message}',
     description:
       'Messages dead-lettered, by the queue they died in and the reason, counted from the first `x-death` entry of ' +
-      "each message reaching the receiver's tap queue on the dead-letter exchange (mirrors the real DLQs' bindings).",
+      "each message reaching the receiver's tap queue on the dead-letter exchange (mirrors the real DLQs' bindings). " +
+      'Starts at 0 for every reason a dead-lettering queue can die of (delivery_limit: quorum queues only).',
     attributes: {
       [ATTR_VHOST]: vhost,
       [ATTR_QUEUE]: { description: 'The queue the message died in.' },

@@ -134,6 +134,7 @@ export class RabbitMQReceiver implements Receiver {
         discoveryIntervalMs: parseDuration(dl.discovery_interval ?? '30s'),
         listingIntervalMs: parseDuration(dl.queue_listing_interval ?? '5m'),
         exchanges: dl.exchanges,
+        maxSeeds: this.#maxQueues,
         warn: (m) => this.#warn(m),
       });
       this.#taps.start();

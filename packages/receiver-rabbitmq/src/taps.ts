@@ -32,6 +32,8 @@ export interface TapOptions {
   discoveryIntervalMs: number;
   /** How long a vhost's list of dead-letter exchanges (from listing its queues) is reused. */
   listingIntervalMs: number;
+  /** At most this many queues get zero-valued dead-letter series before their first dead letter. */
+  maxSeeds: number;
   /** Fixed dead-letter exchanges: no queue listing at all. */
   exchanges?: { vhost: string; exchange: string }[] | undefined;
   warn(message: string): void;
@@ -57,6 +59,13 @@ export interface DeadLetterCount {
 }
 
 const REMEMBERED = 10_000;
+/** A classic queue has no delivery limit. */
+const CLASSIC_REASONS = DEAD_LETTER_REASONS.filter((r) => r !== 'delivery_limit');
+
+interface SeedSource {
+  queue: string;
+  quorum: boolean;
+}
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -152,7 +161,7 @@ export class DeadLetterTaps {
   }
 
   /** vhost -> the dead-letter exchanges its selected queues use, and when that was listed */
-  readonly #listed = new Map<string, { at: number; exchanges: Set<string> }>();
+  readonly #listed = new Map<string, { at: number; exchanges: Set<string>; sources: SeedSource[] }>();
 
   /**
    * The DLXs of a vhost: configured, or from listing its queues (the one costly call of discovery: ~1 s and a
@@ -173,11 +182,12 @@ export class DeadLetterTaps {
     // disable_stats makes this listing cheap: names, arguments and policy names only.
     const queues = JSON.parse(
       await httpGet(
-        `${base}/api/queues/${enc(vhost)}?disable_stats=true&enable_queue_totals=true&columns=name,arguments,policy`,
+        `${base}/api/queues/${enc(vhost)}?disable_stats=true&enable_queue_totals=true&columns=name,type,arguments,policy`,
         auth,
       ),
-    ) as { name: string; arguments?: Record<string, unknown>; policy?: string }[];
+    ) as { name: string; type?: string; arguments?: Record<string, unknown>; policy?: string }[];
     const exchanges = new Set<string>();
+    const sources: SeedSource[] = [];
     for (const q of queues) {
       if (q.name.startsWith(`${prefix}.`) || !selection.matches(vhost, q.name)) continue;
       // A queue argument overrides a policy (operator policies cannot set a DLX).
@@ -188,8 +198,9 @@ export class DeadLetterTaps {
         continue;
       }
       exchanges.add(dlx);
+      sources.push({ queue: q.name, quorum: q.type === 'quorum' });
     }
-    this.#listed.set(vhost, { at: Date.now(), exchanges });
+    this.#listed.set(vhost, { at: Date.now(), exchanges, sources });
     return exchanges;
   }
 
@@ -238,8 +249,24 @@ export class DeadLetterTaps {
     else this.#counts.set(key, { vhost, queue, reason, value: 1 });
   }
 
+  /**
+   * Every count so far, plus a 0 for each reason a listed dead-lettering queue can die of and has not yet (at most
+   * `maxSeeds` queues): `increase()` in Prometheus cannot see the first dead letter of a series that starts at 1.
+   */
   counts(): DeadLetterCount[] {
-    return [...this.#counts.values()];
+    const out = [...this.#counts.values()];
+    let seeded = 0;
+    for (const [vhost, listed] of this.#listed) {
+      for (const src of listed.sources) {
+        if (seeded++ >= this.#o.maxSeeds) return out;
+        for (const reason of src.quorum ? DEAD_LETTER_REASONS : CLASSIC_REASONS) {
+          if (!this.#counts.has(`${vhost}\u0000${src.queue}\u0000${reason}`)) {
+            out.push({ vhost, queue: src.queue, reason, value: 0 });
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** Real dead-letter queues by vhost: queue -> DLX. */

@@ -111,9 +111,11 @@ async function scrape() {
   return receiver.scrape(context());
 }
 
-function deadLetters(obs: Awaited<ReturnType<typeof scrape>>): Record<string, number> {
+/** Dead letters counted so far, by `queue/reason` (the zero-valued series seeded before any dead letter left out). */
+function deadLetters(obs: Awaited<ReturnType<typeof scrape>>, withZeros = false): Record<string, number> {
   const out: Record<string, number> = {};
   for (const o of pick(obs, METRICS.deadLettered.name, { [ATTR_VHOST]: vhost })) {
+    if (o.value === 0 && !withZeros) continue;
     out[`${o.attributes[ATTR_QUEUE]}/${o.attributes[ATTR_DEAD_LETTER_REASON]}`] = o.value;
   }
   return out;
@@ -269,6 +271,22 @@ after(async () => {
 });
 
 test('depths equal rabbitmqctl, dead letters equal R/E/M/D, DLQs keep every message, totals match the broker; across a restart', async () => {
+  // Before any dead letter: a 0 for every reason each dead-lettering queue can die of (delivery_limit only on
+  // quorum queues), so that `increase()` sees the first one.
+  const seeds = deadLetters(await scrape(), true);
+  const seeded = (q: string, quorum: boolean) =>
+    (quorum ? ['expired', 'rejected', 'maxlen', 'delivery_limit'] : ['expired', 'rejected', 'maxlen']).map((r) => [
+      `${q}/${r}`,
+      0,
+    ]);
+  assert.deepEqual(
+    seeds,
+    Object.fromEntries([
+      ...['orders.work', 'orders.ttl', 'orders.bounded'].flatMap((q) => seeded(q, false)),
+      ...['orders.q.work', 'orders.q.ttl', 'orders.q.bounded', 'orders.quorum'].flatMap((q) => seeded(q, true)),
+    ]),
+  );
+
   const g0 = await globalDeadLetters(b, 'rabbit_quorum_queue');
   const t0 = totalsByReason(await scrape());
 
