@@ -64,7 +64,8 @@ export const receivers: Service = {
   async start(ctx) {
     spawnDaemon({
       command: process.execPath,
-      args: [entry(ctx), '--config', config(ctx)],
+      // A small young generation keeps RSS flat at thousands of queues (see docs/benchmarks.md, RabbitMQ receiver).
+      args: ['--max-semi-space-size=2', entry(ctx), '--config', config(ctx)],
       env: receiversEnv(ctx),
       logFile: logFileOf(ctx, NAME),
       pidFile: pidFileOf(ctx, NAME),
