@@ -136,13 +136,13 @@ test('HTTP counts in Prometheus and InfluxDB equal the load generator’s own co
   const result = await runLoad({
     targets,
     rate: 30,
-    durationSec: 30,
+    durationSec: 20,
     burstEverySec: 10,
     burstSec: 2,
     faultsFile,
     runId: RUN,
   });
-  assert.ok(result.sent > 500, `sent ${result.sent}`);
+  assert.ok(result.sent > 400, `sent ${result.sent}`);
   const want = loadCounts(result.counts);
   assert.ok(!result.counts.some((r) => r.status === 'error'), 'every request got an answer');
   for (const svc of ['mes-api', 'shop-api', 'crm-api']) {
@@ -168,9 +168,9 @@ test('HTTP counts in Prometheus and InfluxDB equal the load generator’s own co
 });
 
 test('every row of the seed’s table has a value in Prometheus and in InfluxDB', async () => {
-  // some rows need traffic in the last minute and dead letters in the last 5: keep a light load on and poison a few
+  // the rate rows need traffic in the last minute: keep a light load on (dead letters are the fault test's business;
+  // their row reads 0, not missing, while the receiver's taps are connected)
   const ac = new AbortController();
-  setFaults({ poison: true });
   const load = runLoad({
     targets,
     rate: 20,
