@@ -7,7 +7,7 @@
 //                            run the load generator in the foreground and print its count
 //   fault <name> on|off      flip a fault switch: worker-stop, slow-queries, s3-errors, poison, connection-leak, order-flood
 //   faults [clear]           show (or clear) the fault switches
-//   signals [--json] [--watch [SECONDS]]   the seed's table, read back from Prometheus
+//   signals [--json] [--watch] [--interval S]   the seed's table, read back from Prometheus
 //   start [--rate N]         up + live signals view; Ctrl-C stops what it started
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,7 @@ import { printSignals, watchSignals } from '../signals/view.ts';
 import { DEFAULT_PORTS, demoDown, demoStatus, demoUp, ensureDir, faultsFile } from '../supervisor.ts';
 
 const USAGE = `usage: npm run demo -- up [--rate N] | down | status | load [--rate N] [--duration S] [--out FILE] [--json]
-       | fault <${Object.keys(FAULT_NAMES).join('|')}> on|off | faults [clear] | signals [--json] [--watch [S]] | start`;
+       | fault <${Object.keys(FAULT_NAMES).join('|')}> on|off | faults [clear] | signals [--json] [--watch] [--interval S] | start [--rate N]`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
