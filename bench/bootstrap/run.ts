@@ -10,6 +10,7 @@
 // 1 s so that collection and encoding are inside the measurement.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -74,6 +75,15 @@ interface Sample {
   idleRssMiB: number;
   loadedRssMiB: number;
   errors: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** CPU seconds (user + system) the process used so far, from /proc (clock ticks of 10 ms). */
@@ -158,7 +168,7 @@ async function runAb(
   v: Variant,
   pairs: number,
 ): Promise<{ on: number; off: number; cpuOn: number; cpuOff: number; medianRatio: number; medianAdded: number }> {
-  const abPort = 29990;
+  const abPort = await freePort();
   const env = { ...process.env, ...base, ...v.env, NODE_OPTIONS: '', BENCH_AB_PORT: String(abPort) };
   const proc = spawn(process.execPath, [...v.args, join(here, 'app.cjs')], {
     cwd: repo,
@@ -237,15 +247,15 @@ if (values.mode === 'ab') {
     `\n${values.framework}, ${connections} connections, ${pairs} on/off pairs of 1 s slices in one process, Node ${process.versions.node}\n`,
   );
   console.log(
-    '| variant | requests, instrumentation on | off | throughput on / off | server CPU us/req on | off | added us/req |',
+    '| variant | requests on | off | throughput on / off (total) | median of pair ratios | CPU us/req on | off | added us/req (total) | median added us/req |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const v of abVariants) {
-    const { on, off, cpuOn, cpuOff } = await runAb(v, pairs);
-    const uOn = (cpuOn * 1e6) / on;
-    const uOff = (cpuOff * 1e6) / off;
+    const r = await runAb(v, pairs);
+    const uOn = (r.cpuOn * 1e6) / r.on;
+    const uOff = (r.cpuOff * 1e6) / r.off;
     console.log(
-      `| ${v.name} | ${on} | ${off} | ${(on / off).toFixed(3)} | ${uOn.toFixed(1)} | ${uOff.toFixed(1)} | ${(uOn - uOff).toFixed(1)} |`,
+      `| ${v.name} | ${r.on} | ${r.off} | ${(r.on / r.off).toFixed(3)} | ${r.medianRatio.toFixed(3)} | ${uOn.toFixed(1)} | ${uOff.toFixed(1)} | ${(uOn - uOff).toFixed(1)} | ${r.medianAdded.toFixed(1)} |`,
     );
   }
   process.exit(0);

@@ -51,6 +51,8 @@ const expressPlan: Plan = [
   ['GET', '/api/users/43/broken', 2, 'GET /api/users/:userId/broken 502'],
   ['GET', '/admin/teams/5/items/6', 3, 'GET /admin/teams/:teamId/items/:itemId 200'],
   ['GET', '/auth', 1, 'GET /auth 401'],
+  ['GET', '/v1/acme/status/200', 2, 'GET /v1/:tenant/status/:code 200'],
+  ['GET', '/v1/globex/status/503', 3, 'GET /v1/:tenant/status/:code 503'],
   ['GET', '/no/such/route', 6, 'GET  404'],
   ['PURGE', '/api/orders/1', 2, '_OTHER  404'],
 ];

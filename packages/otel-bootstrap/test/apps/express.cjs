@@ -17,6 +17,10 @@ deep.get('/items/:itemId', (_req, res) => res.send('deep'));
 admin.use('/teams/:teamId', deep);
 app.use('/admin', admin);
 app.get('/auth', (_req, res) => res.status(401).send('no'));
+// A sub-application mounted on a parameterised path.
+const tenantApp = express();
+tenantApp.get('/status/:code', (req, res) => res.status(Number(req.params.code)).send('s'));
+app.use('/v1/:tenant', tenantApp);
 app.use((err, _req, res, _next) => {
   res.status(err.message === 'nested failure' ? 502 : 500).send('error');
 });
