@@ -131,7 +131,7 @@ test('every InfluxQL panel query returns data, forecasts and their backtest erro
       database: endpoints.influxdb_database,
       granularity: '10s',
       holdout: 4,
-      lookback: '20m',
+      lookback: '10m',
     };
     const r = await backtest(f.measurement, o);
     assert.ok(Number.isFinite(r.mape) && Number.isFinite(r.mae) && r.points > 0, JSON.stringify(r));

@@ -75,7 +75,7 @@ export async function backtest(measurement: string, o: BacktestOptions): Promise
     o.database,
     `SELECT HOLT_WINTERS(sum("inc"), ${holdout}, ${season}) FROM (SELECT non_negative_difference(last("counter")) ` +
       `AS "inc" FROM "${measurement}" WHERE ${history} GROUP BY time(${granularity}), *) WHERE ${history} ` +
-      `GROUP BY time(${granularity})`,
+      `GROUP BY time(${granularity}) fill(0)`,
   );
   const predicted = new Map(forecast);
   let absErr = 0;

@@ -10,12 +10,15 @@ export function increaseQuery(measurement: string, where = ''): string {
   );
 }
 
-/** InfluxQL: Holt-Winters (triple exponential smoothing) fit and forecast of a counter's increase per interval. */
+/**
+ * InfluxQL: Holt-Winters (triple exponential smoothing) fit and forecast of a counter's increase per interval; an
+ * interval without data is an increase of 0 (an hour without orders has no revenue), as in increaseQuery.
+ */
 export function forecastQuery(measurement: string): string {
   return (
     `SELECT HOLT_WINTERS_WITH_FIT(sum("inc"), $ahead, $season) FROM (SELECT non_negative_difference(last("counter")) ` +
     `AS "inc" FROM "${measurement}" WHERE $timeFilter GROUP BY time($granularity), *) WHERE $timeFilter ` +
-    'GROUP BY time($granularity)'
+    'GROUP BY time($granularity) fill(0)'
   );
 }
 
