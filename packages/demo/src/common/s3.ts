@@ -48,13 +48,16 @@ export class Store {
     }
   }
 
-  /** The S3-errors fault: a share of calls use bad credentials (403) or a missing key (404). */
-  #pick(key: string): { client: S3Client; key: string } {
+  /**
+   * The S3-errors fault: a share of calls use bad credentials (403); reads also go to a missing key (404). Writes are
+   * never redirected, so the fault leaves no misplaced object behind to cause errors after it is off.
+   */
+  #pick(key: string, read = true): { client: S3Client; key: string } {
     const client = this.#client!;
     if (this.#faults.current.s3Errors) {
       const r = Math.random();
       if (r < 0.25) return { client: this.#badClient!, key };
-      if (r < 0.5) return { client, key: `missing/${key}` };
+      if (read && r < 0.5) return { client, key: `missing/${key}` };
     }
     return { client, key };
   }
@@ -73,7 +76,7 @@ export class Store {
 
   async put(bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void> {
     if (!this.#client) return;
-    const p = this.#pick(key);
+    const p = this.#pick(key, false);
     await p.client.send(new PutObjectCommand({ Bucket: bucket, Key: p.key, Body: body, ContentType: contentType }));
   }
 
