@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../src/config.ts';
-import { CONFIG_FILE, PROMETHEUS_TESTS_DIR, REPO_ROOT, RULES_DIR } from '../src/generate.ts';
+import { CONFIG_FILE, OPERATOR_RULES_FILE, PROMETHEUS_TESTS_DIR, REPO_ROOT, RULES_DIR } from '../src/generate.ts';
 import { type AlertingRule, isAlert, ruleFiles, runbookAnchor } from '../src/rules/index.ts';
 
 const rulesDir = join(REPO_ROOT, RULES_DIR);
@@ -86,4 +86,19 @@ test('every alert has a must-not-fire case and a fires-at-an-exact-time case wit
     }
   }
   assert.deepEqual(missing, []);
+});
+
+test('the PrometheusRule objects carry exactly the groups of the rules files', () => {
+  const docs = parseAllDocuments(readFileSync(join(REPO_ROOT, OPERATOR_RULES_FILE), 'utf8'))
+    .map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: { groups: unknown[] } } | null)
+    .filter((d) => d !== null);
+  const files = readdirSync(rulesDir).filter((f) => f.endsWith('.yml'));
+  assert.equal(docs.length, files.length);
+  for (const f of files) {
+    const doc = docs.find((d) => d.metadata.name === `foursignals-${f.replace(/\.yml$/, '')}`);
+    assert.ok(doc, `no PrometheusRule for ${f}`);
+    assert.equal(doc.kind, 'PrometheusRule');
+    const groups = (parse(readFileSync(join(rulesDir, f), 'utf8')) as { groups: unknown[] }).groups;
+    assert.deepEqual(doc.spec.groups, groups);
+  }
 });
