@@ -173,6 +173,8 @@ function installExitHandlers(state: State): void {
 export function start(): State | undefined {
   const existing = currentState();
   if (existing) return existing;
+  // --require/--import preloads run in worker threads too; the process is measured once, from the main thread.
+  if (!process.getBuiltinModule('node:worker_threads').isMainThread) return undefined;
   try {
     const config = readConfig();
     setLogLevel(config.logLevel);

@@ -137,3 +137,20 @@ test('a process without HTTP traffic (a worker) still exports its runtime metric
   const { code, signal } = await app.stop('SIGTERM');
   assert.deepEqual({ code, signal }, { code: 0, signal: null });
 });
+
+test('worker threads: the process is measured once, from the main thread', async () => {
+  const service = uniqueService('threads');
+  const app = await startApp('threads.cjs', otlpEnv(service));
+  apps.push(app);
+  await load(app.port, 5, 2, () => ['GET', '/']);
+  const s = await waitForQuery(`process_memory_usage_bytes{service_name="${service}"}`, (r) => r.length > 0, 30_000);
+  await new Promise((r) => setTimeout(r, 2500));
+  const again = await waitForQuery(
+    `count(process_memory_usage_bytes{service_name="${service}"})`,
+    (r) => r.length > 0,
+    5000,
+  );
+  assert.equal(s.length, 1);
+  assert.equal(again[0]?.value, 1);
+  assert.equal(app.stderr(), '');
+});
