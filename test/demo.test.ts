@@ -167,44 +167,6 @@ test('HTTP counts in Prometheus and InfluxDB equal the load generator’s own co
   assert.deepEqual(sorted(inInflux), sorted(want));
 });
 
-test('every row of the seed’s table has a value in Prometheus and in InfluxDB', async () => {
-  // the rate rows need traffic in the last minute: keep a light load on (dead letters are the fault test's business;
-  // their row reads 0, not missing, while the receiver's taps are connected)
-  const ac = new AbortController();
-  const load = runLoad({
-    targets,
-    rate: 20,
-    durationSec: 0,
-    burstEverySec: 0,
-    faultsFile,
-    signal: ac.signal,
-    runId: `${RUN}b`,
-  });
-  try {
-    const values = await waitFor(
-      'every signal of the seed’s table in Prometheus',
-      () => readSignals(endpoints.prometheus_url, SEED_ROWS),
-      (vs) => vs.every((v) => !v.missing),
-      90_000,
-    ).catch(() => readSignals(endpoints.prometheus_url, SEED_ROWS));
-    const missing = values.filter((v) => v.missing).map((v) => `${v.id} ${v.error ?? ''}`.trim());
-    assert.deepEqual(missing, [], 'rows missing in Prometheus');
-    const missingInflux: string[] = [];
-    for (const row of SEED_ROWS) {
-      const where = row.influx.where ? `${row.influx.where} AND ` : '';
-      const series = await influxQuery(
-        `SELECT count(*) FROM "${row.influx.measurement}" WHERE ${where}time > now() - 15m`,
-      ).catch(() => []);
-      if (series.length === 0) missingInflux.push(`${row.id} (${row.influx.measurement})`);
-    }
-    assert.deepEqual(missingInflux, [], 'rows missing in InfluxDB');
-  } finally {
-    setFaults({});
-    ac.abort();
-    await load;
-  }
-});
-
 /** The signals the faults move, read from Prometheus (raw counters and gauges, not rates). */
 async function faultSignals() {
   const one = async (q: string) => (await promQuery(q)).reduce((s, r) => s + r.value, 0);
@@ -331,6 +293,50 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
       (x, b) => x.rejected >= b.rejected + 3,
       (x, b) => quiet(x, b, 'poison'),
     );
+  } finally {
+    setFaults({});
+    ac.abort();
+    await load;
+  }
+});
+
+test('every row of the seed’s table has a value in Prometheus and in InfluxDB', async () => {
+  // last, so the fault test's dead letters are there too; the rate rows need traffic in the last minute: keep a light
+  // load on
+  const ac = new AbortController();
+  const load = runLoad({
+    targets,
+    rate: 20,
+    durationSec: 0,
+    burstEverySec: 0,
+    faultsFile,
+    signal: ac.signal,
+    runId: `${RUN}b`,
+  });
+  try {
+    const values = await waitFor(
+      'every signal of the seed’s table in Prometheus',
+      () => readSignals(endpoints.prometheus_url, SEED_ROWS),
+      (vs) => vs.every((v) => !v.missing),
+      90_000,
+    ).catch(() => readSignals(endpoints.prometheus_url, SEED_ROWS));
+    const missing = values.filter((v) => v.missing).map((v) => `${v.id} ${v.error ?? ''}`.trim());
+    assert.deepEqual(missing, [], 'rows missing in Prometheus');
+    const influxMissing = async () => {
+      const out: string[] = [];
+      for (const row of SEED_ROWS) {
+        const where = row.influx.where ? `${row.influx.where} AND ` : '';
+        const series = await influxQuery(
+          `SELECT count(*) FROM "${row.influx.measurement}" WHERE ${where}time > now() - 15m`,
+        ).catch(() => []);
+        if (series.length === 0) out.push(`${row.id} (${row.influx.measurement})`);
+      }
+      return out;
+    };
+    const missingInflux = await waitFor('every row in InfluxDB', influxMissing, (m) => m.length === 0, 60_000).catch(
+      () => influxMissing(),
+    );
+    assert.deepEqual(missingInflux, [], 'rows missing in InfluxDB');
   } finally {
     setFaults({});
     ac.abort();
