@@ -16,6 +16,11 @@ if (usePromClient) {
 }
 const order = (id) => ({ id, status: 'calculated', cost: 1234.5, currency: 'EUR' });
 
+// run.ts --mode profile: exit normally (so --cpu-prof writes its profile) after a while.
+if (process.env.BENCH_EXIT_AFTER_MS !== undefined) {
+  setTimeout(() => process.exit(0), Number(process.env.BENCH_EXIT_AFTER_MS));
+}
+
 // A/B switch for run.ts --mode ab: a side server turns the instrumentation off and on inside this one process, so
 // both halves see the same machine noise. For otel-bootstrap it unsubscribes its diagnostics_channel listeners; for
 // prom-client the middleware stays in the chain but skips its work.

@@ -3,14 +3,16 @@
 //
 //   node bench/bootstrap/run.ts [--rounds 5] [--seconds 5] [--connections 20] [--framework express|fastify]
 //   node bench/bootstrap/run.ts --mode ab [--pairs 8] [--framework express|fastify]
+//   node bench/bootstrap/run.ts --mode profile [--seconds 5] [--framework express|fastify]
 //
 // Variants: plain; @opentelemetry/auto-instrumentations-node/register (defaults); prom-client histogram middleware;
 // otel-bootstrap (metrics); otel-bootstrap with DAU (header identity, 1,000 distinct users). Every exporter points
 // at a closed local port so the benchmark measures the instrumentation, not a collector; the export interval is
 // 1 s so that collection and encoding are inside the measurement.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -236,6 +238,98 @@ async function runAb(
   } finally {
     proc.kill('SIGKILL');
   }
+}
+
+// --mode profile: a V8 CPU profile of the server under load; the share of its busy (non-idle) CPU time spent in the
+// instrumentation's own functions (self time). Deterministic where throughput is noisy, but a lower bound: it
+// does not see costs the instrumentation causes elsewhere (allocation, de-optimisation).
+async function runProfile(v: Variant, pattern: RegExp): Promise<{ busyMs: number; share: number; top: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ob-prof-'));
+  const env = {
+    ...process.env,
+    ...base,
+    ...v.env,
+    NODE_OPTIONS: '',
+    BENCH_EXIT_AFTER_MS: String((seconds + 3) * 1000),
+  };
+  const proc = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...v.args, join(here, 'app.cjs')], {
+    cwd: repo,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /\{"port":(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.on('exit', (c) => reject(new Error(`${v.name} exited ${c}`)));
+  });
+  let user = 0;
+  await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req: Record<string, unknown>) => {
+          const id = user++;
+          return {
+            ...req,
+            path: `/api/orders/${id % 10_000}`,
+            headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
+          };
+        },
+      },
+    ],
+  });
+  await new Promise((r) => proc.on('exit', r));
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
+  const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  rmSync(dir, { recursive: true, force: true });
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let idle = 0;
+  let total = 0;
+  prof.samples.forEach((id, i) => {
+    const dt = prof.timeDeltas[i] ?? 0;
+    total += dt;
+    const cf = byId.get(id)!.callFrame;
+    if (cf.functionName === '(idle)') idle += dt;
+    const key = `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}:${cf.lineNumber + 1}`;
+    if (pattern.test(cf.url)) self.set(key, (self.get(key) ?? 0) + dt);
+  });
+  const busy = total - idle;
+  const ours = [...self.values()].reduce((a, b) => a + b, 0);
+  const top = [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([k, t]) => `${k} ${((100 * t) / busy).toFixed(2)} %`);
+  return { busyMs: busy / 1000, share: ours / busy, top };
+}
+
+if (values.mode === 'profile') {
+  const patterns: Record<string, RegExp> = {
+    'prom-client middleware': /\/prom-client\//,
+    'otel-bootstrap': /otel-bootstrap\/dist\/|diagnostics_channel/,
+    'otel-bootstrap + DAU': /otel-bootstrap\/dist\/|diagnostics_channel/,
+  };
+  console.log(
+    `\n${values.framework}, ${connections} connections, ${seconds} s under load, CPU profile, Node ${process.versions.node}\n`,
+  );
+  console.log('| variant | server busy CPU ms | share in the instrumentation (self time) | top functions |');
+  console.log('|---|---:|---:|---|');
+  for (const v of variants.filter((x) => patterns[x.name] !== undefined)) {
+    const r = await runProfile(v, patterns[v.name]!);
+    console.log(`| ${v.name} | ${r.busyMs.toFixed(0)} | ${(100 * r.share).toFixed(2)} % | ${r.top.join('; ')} |`);
+  }
+  process.exit(0);
 }
 
 if (values.mode === 'ab') {
