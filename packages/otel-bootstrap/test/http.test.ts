@@ -93,18 +93,25 @@ describe('fastify 5 (ESM, --import)', () => {
   });
 });
 
-describe('plain node:http (ESM app via --import, CJS app via --require)', () => {
-  test('counts per method and status, without a route', async () => {
-    const service = uniqueService('http');
-    const app = await startApp('http.cjs', otlpEnv(service), 'require-dir');
-    apps.push(app);
-    const expected = await runPlan(app, [
-      ['GET', '/a', 5, 'GET  200'],
-      ['DELETE', '/b/c', 2, 'DELETE  200'],
-      ['GET', '/missing', 3, 'GET  404'],
-    ]);
-    await assertInPrometheus(service, expected);
-  });
+describe('plain node:http', () => {
+  for (const [app, preload] of [
+    ['http.cjs', 'require-dir'],
+    ['http.mjs', 'require-register'],
+    ['http.cjs', 'import-register'],
+  ] as [string, Preload][]) {
+    test(`${app} with ${preload}: counts per method and status, without a route`, async () => {
+      const service = uniqueService('http');
+      const a = await startApp(app, otlpEnv(service), preload);
+      apps.push(a);
+      const expected = await runPlan(a, [
+        ['GET', '/a', 5, 'GET  200'],
+        ['DELETE', '/b/c', 2, 'DELETE  200'],
+        ['GET', '/missing', 3, 'GET  404'],
+      ]);
+      await assertInPrometheus(service, expected);
+      assert.equal(a.stderr(), '');
+    });
+  }
 });
 
 describe('cardinality', () => {
