@@ -50,6 +50,13 @@ export function patchExpressRoute(Route: unknown): void {
 }
 
 function mountWrapper(template: string, fn: AnyFn): AnyFn {
+  const wrapper = makeMountWrapper(template, fn);
+  // Introspection (router.stack[i].handle.stack, tools that list routes) still sees the router's properties.
+  Object.setPrototypeOf(wrapper, fn);
+  return wrapper;
+}
+
+function makeMountWrapper(template: string, fn: AnyFn): AnyFn {
   if (fn.length === 4) {
     return function mountedErrorHandler(this: unknown, err: unknown, req: Req, res: unknown, next: AnyFn) {
       const prev = req[BASE];
