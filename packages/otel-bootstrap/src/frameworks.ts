@@ -79,8 +79,10 @@ function makeMountWrapper(template: string, fn: AnyFn): AnyFn {
 
 /** Patches an Express router prototype's `use` (express 4 `lib/router/index.js`, `router` 2 `index.js`). */
 export function patchExpressRouterUse(proto: unknown): void {
-  const p = proto as { use?: AnyFn } | undefined;
-  if (typeof p?.use !== 'function' || !markPatched(p)) return;
+  const p = proto as { use?: AnyFn; handle?: unknown; route?: unknown; param?: unknown } | undefined;
+  // Only an Express-style router (pillarjs `router` / express 4's own): use + handle + route + param.
+  if (typeof p?.use !== 'function' || typeof p.handle !== 'function' || typeof p.route !== 'function') return;
+  if (typeof p.param !== 'function' || !markPatched(p)) return;
   const use = p.use;
   p.use = function patchedUse(this: unknown, ...args: unknown[]) {
     try {
