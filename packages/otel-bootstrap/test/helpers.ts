@@ -187,11 +187,12 @@ export async function runScript(
   app: string,
   env: Record<string, string>,
   preload: Preload = 'require-dir',
+  node = process.execPath,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: Record<string, unknown>; stderr: string }> {
   const clean = { ...process.env };
   for (const k of Object.keys(clean)) if (k.startsWith('OTEL_') || k.startsWith('FOURSIGNALS_DAU')) delete clean[k];
   clean['NODE_OPTIONS'] = '';
-  const proc = spawn(process.execPath, [...preloadArgs(preload), join(APPS, app)], {
+  const proc = spawn(node, [...preloadArgs(preload), join(APPS, app)], {
     cwd: REPO_DIR,
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,19 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { type App, byKey, load, otlpEnv, sameCounts, startApp, uniqueService, waitForQuery } from './helpers.ts';
+import {
+  type App,
+  byKey,
+  endpoints,
+  load,
+  otlpEnv,
+  request,
+  runScript,
+  sameCounts,
+  startApp,
+  uniqueService,
+  waitForQuery,
+} from './helpers.ts';
 
 const VERSIONS = (process.env['OB_NODE_VERSIONS'] ?? '22.15.0,26.10.0').split(',');
 const CACHE = join(process.env['FOURSIGNALS_CACHE_DIR'] ?? join(homedir(), '.cache', 'foursignals'), 'node-versions');
@@ -67,6 +79,38 @@ for (const version of VERSIONS) {
       assert.equal(memory.length, 1);
       assert.equal(express.stderr(), '');
       assert.equal(fastify.stderr(), '');
+    });
+
+    test('SIGTERM: flush, then the process dies by SIGTERM', async () => {
+      const node = nodeBinary(version);
+      const service = uniqueService(`sig${version.split('.')[0]}`);
+      const app = await startApp(
+        'http.cjs',
+        { ...otlpEnv(service), OTEL_METRIC_EXPORT_INTERVAL: '600000' },
+        'require-dir',
+        node,
+      );
+      apps.push(app);
+      for (let i = 0; i < 3; i++) assert.equal((await request(app.port, 'GET', '/')).status, 200);
+      assert.deepEqual(await app.stop('SIGTERM'), { code: null, signal: 'SIGTERM' });
+      const expected = { 'GET  200': 3 };
+      const q = `sum by (http_request_method, http_route, http_response_status_code) (http_server_request_duration_seconds_count{service_name="${service}"})`;
+      assert.deepEqual(byKey(await waitForQuery(q, (s) => sameCounts(byKey(s), expected))), expected);
+    });
+
+    test('library patching (module.registerHooks): pg from CommonJS', async () => {
+      const node = nodeBinary(version);
+      const service = uniqueService(`pg${version.split('.')[0]}`);
+      const r = await runScript(
+        'pg.cjs',
+        otlpEnv(service, { OTEL_METRIC_EXPORT_INTERVAL: '600000', PG_URL: endpoints().postgres_url }),
+        'require-dir',
+        node,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const q = `sum(db_client_operation_duration_seconds_count{service_name="${service}"})`;
+      const got = await waitForQuery(q, (s) => s[0]?.value === 11);
+      assert.equal(got[0]?.value, 11);
     });
   });
 }
