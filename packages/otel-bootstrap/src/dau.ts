@@ -78,8 +78,12 @@ export class DailyActiveUsers {
   private readonly redisKey: (day: number) => string;
   private readonly pending = new Map<number, Set<string>>();
   private flushing: Promise<void> | undefined;
+  /** The current UTC day, advanced by a timer at midnight: no clock read per request. */
+  private today = utcDay();
+  private rollover: NodeJS.Timeout | undefined;
 
   constructor(opts: DauOptions) {
+    this.scheduleRollover();
     this.source = opts.source;
     this.salt = opts.salt;
     const prefix = `${opts.redisKeyPrefix ?? 'foursignals:dau:'}${opts.serviceName}:`;
@@ -113,7 +117,7 @@ export class DailyActiveUsers {
       }
     } else return;
     if (key === undefined || key === '') return;
-    const day = utcDay();
+    const day = this.today;
     // Bearer tokens can be long: remember them by their tail (the signature), to bound the cache's memory.
     const seenKey = key.length > 96 ? key.slice(-64) : key;
     if (this.seen.get(seenKey) === day) return;
@@ -122,6 +126,15 @@ export class DailyActiveUsers {
     const identity = src.kind === 'jwt' ? jwtClaim(key, src.claim) : key;
     if (identity === undefined || identity === '') return;
     this.add(identity, day);
+  }
+
+  private scheduleRollover(): void {
+    clearTimeout(this.rollover);
+    const now = Date.now();
+    this.today = utcDay(now);
+    const next = (this.today + 1) * DAY_MS - now + 10;
+    this.rollover = setTimeout(() => this.scheduleRollover(), next);
+    this.rollover.unref();
   }
 
   /** Adds one identity for a UTC day (exposed for tests and the programmatic API). */
@@ -200,6 +213,7 @@ export class DailyActiveUsers {
   /** Active users per window; from Redis (shared across replicas) when configured and reachable. */
   async counts(): Promise<Record<Window, number>> {
     const today = utcDay();
+    if (today !== this.today) this.scheduleRollover();
     if (this.redis !== undefined) {
       try {
         await this.flush();
@@ -223,6 +237,7 @@ export class DailyActiveUsers {
   }
 
   close(): void {
+    clearTimeout(this.rollover);
     this.redis?.close();
   }
 }
