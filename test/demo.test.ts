@@ -173,6 +173,7 @@ async function faultSignals() {
   const q = `rabbitmq_vhost_name="${VHOST}", messaging_destination_name="mes.cost-calculation"`;
   return {
     rejected: await one(`sum(rabbitmq_messages_dead_lettered_total{${q}, rabbitmq_dead_letter_reason="rejected"})`),
+    maxlen: await one(`sum(rabbitmq_messages_dead_lettered_total{${q}, rabbitmq_dead_letter_reason="maxlen"})`),
     inFlight: await one(`sum(rabbitmq_queue_messages{${q}})`),
     consumers: await one(`sum(rabbitmq_queue_consumers{${q}})`),
     idleInTx: await one(
@@ -190,6 +191,7 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
   const ac = new AbortController();
   const load = runLoad({
     targets,
+    floodRate: 60,
     rate: 25,
     durationSec: 0,
     burstEverySec: 0,
@@ -234,8 +236,10 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
     });
   const quiet = (x: Signals, b: Signals, except: string): string | undefined => {
     if (except !== 'poison' && x.rejected > b.rejected) return 'rejected dead letters moved';
-    if (except !== 'worker-stop' && x.consumers < 1) return 'the worker stopped consuming';
-    if (except !== 'worker-stop' && x.inFlight >= 50) return 'the backlog grew';
+    if (except !== 'order-flood' && x.maxlen > b.maxlen) return 'maxlen dead letters moved';
+    const queueFault = except === 'worker-stop' || except === 'order-flood';
+    if (!queueFault && x.consumers < 1) return 'the worker stopped consuming';
+    if (!queueFault && x.inFlight >= 50) return 'the backlog grew';
     if (except !== 'connection-leak' && x.idleInTx >= 5) return 'idle-in-transaction connections climbed';
     if (except !== 's3-errors' && x.s3Errors > b.s3Errors) return 'S3 errors moved';
     return undefined;
@@ -285,6 +289,15 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
       (x, b) => quiet(x, b, 's3-errors'),
       undefined,
       8000,
+    );
+    await phase(
+      'order-flood with the worker stopped (the bounded queue overflows: dead letters, reason maxlen)',
+      { workerStop: true, orderFlood: true },
+      (x, b) => x.maxlen >= b.maxlen + 10,
+      (x, b) => quiet(x, b, 'order-flood'),
+      (x) => x.consumers >= 1 && x.inFlight < 15,
+      // the maxlen dead letters are counted through the receiver's tap: let the last ones land
+      20_000,
     );
     // last: its dead letters are counted through the receiver's tap and keep arriving for a while after
     await phase(
