@@ -47,10 +47,11 @@ export function serve(app: Express, port: number, service: string, cleanup: () =
       stopping = true;
       server.close();
       server.closeIdleConnections();
+      // otel-bootstrap exports its last data on the same signal; give that a second after our own clean-up (the
+      // process may also end earlier on its own), and exit in any case after a few seconds
       cleanup()
         .catch((e) => console.error(`${service}: cleanup: ${e}`))
-        .finally(() => setTimeout(() => process.exit(0), 50).unref());
-      // let the bootstrap flush on its own SIGTERM handler; exit in any case after a few seconds
+        .finally(() => setTimeout(() => process.exit(0), 1000).unref());
       setTimeout(() => process.exit(0), 5000).unref();
     };
     process.once('SIGTERM', stop);

@@ -103,7 +103,8 @@ const stop = () => {
     if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => {});
     await amqp.close();
     await db.close().catch(() => {});
-  })().finally(() => setTimeout(() => process.exit(0), 50).unref());
+  })().finally(() => setTimeout(() => process.exit(0), 1000).unref());
+  // otel-bootstrap exports its last data on the same signal: a second for that after the clean-up; 5 s at the latest
   setTimeout(() => process.exit(0), 5000).unref();
 };
 process.once('SIGTERM', stop);
