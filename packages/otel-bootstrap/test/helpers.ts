@@ -158,11 +158,19 @@ export async function promQuery(q: string): Promise<Sample[]> {
 export async function waitForQuery(q: string, ok: (s: Sample[]) => boolean, timeoutMs = 45_000): Promise<Sample[]> {
   const deadline = Date.now() + timeoutMs;
   let last: Sample[] = [];
+  let lastError: unknown;
   while (Date.now() < deadline) {
-    last = await promQuery(q);
-    if (ok(last)) return last;
+    try {
+      last = await promQuery(q);
+      lastError = undefined;
+      if (ok(last)) return last;
+    } catch (err) {
+      // Prometheus restarting (a shared stack): keep polling until the deadline.
+      lastError = err;
+    }
     await new Promise((r) => setTimeout(r, 1000));
   }
+  if (lastError !== undefined) throw lastError;
   return last;
 }
 
@@ -258,4 +266,15 @@ export async function ensureRedis(): Promise<{ url: string; stop: () => void }> 
   }
   proc.kill('SIGKILL');
   throw new Error('no Redis on 127.0.0.1:6379 and redis-server could not be started (apt-get install redis-server)');
+}
+
+/**
+ * What an app wrote on stderr, less the bootstrap's export-failure lines: the shared stack's collector may restart
+ * during a test, and a failed export (logged, retried with the next cumulative export) is the designed behaviour.
+ */
+export function unexpectedStderr(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => l !== '' && !/^\[otel-bootstrap\] error: .*export/.test(l))
+    .join('\n');
 }

@@ -11,6 +11,7 @@ import {
   request,
   sameCounts,
   startApp,
+  unexpectedStderr,
   uniqueService,
   waitForQuery,
 } from './helpers.ts';
@@ -152,5 +153,5 @@ test('worker threads: the process is measured once, from the main thread', async
   );
   assert.equal(s.length, 1);
   assert.equal(again[0]?.value, 1);
-  assert.equal(app.stderr(), '');
+  assert.equal(unexpectedStderr(app.stderr()), '');
 });
