@@ -52,6 +52,7 @@ test('S3: s3.client.request.duration per operation, bucket, status and error', a
       [`GetObject ${bucket} 200 `]: 6,
       [`GetObject ${bucket} 404 NoSuchKey`]: 2,
       [`HeadBucket ${prefix}-no-such-bucket 404 NotFound`]: 1,
+      [`DeleteObject ${bucket} 204 `]: 4,
     },
   );
 });

@@ -1,6 +1,6 @@
 // Makes a known set of S3 calls through @aws-sdk/client-s3, prints what it did, and exits normally (the bootstrap
 // must flush on the way out).
-import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 const e = process.env;
 const client = new S3Client({
@@ -34,6 +34,10 @@ try {
   await client.send(new HeadBucketCommand({ Bucket: `${prefix}-no-such-bucket` }));
 } catch {
   errors++;
+}
+// Clean up what we wrote (and measure DeleteObject too).
+for (let i = 0; i < puts; i++) {
+  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}/o${i}` }));
 }
 client.destroy();
 process.stdout.write(`${JSON.stringify({ port: 0, errors })}\n`);
