@@ -29,6 +29,7 @@ export interface Config {
   protocol: OtlpProtocol;
   endpoint: string;
   headers: Record<string, string>;
+  compression: 'gzip' | 'none';
   timeoutMillis: number;
   exportIntervalMillis: number;
   exportTimeoutMillis: number;
@@ -240,6 +241,10 @@ export function readConfig(env: Env = process.env): Config {
       ...parseKeyValues(env, 'OTEL_EXPORTER_OTLP_HEADERS'),
       ...parseKeyValues(env, 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'),
     },
+    compression:
+      oneOf<'gzip' | 'none'>(env, 'OTEL_EXPORTER_OTLP_METRICS_COMPRESSION', ['gzip', 'none']) ??
+      oneOf<'gzip' | 'none'>(env, 'OTEL_EXPORTER_OTLP_COMPRESSION', ['gzip', 'none']) ??
+      'none',
     timeoutMillis:
       int(env, 'OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 1, 600_000) ??
       int(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 1, 600_000) ??

@@ -256,7 +256,8 @@ export class LiteOtlpExporter implements ExportHandle {
   private async exportOnce(): Promise<void> {
     try {
       const c = await collect(this.state);
-      const body = encode(this.resource, { name: '@foursignals/otel-bootstrap', version: VERSION }, c);
+      let body = encode(this.resource, { name: '@foursignals/otel-bootstrap', version: VERSION }, c);
+      if (this.state.config.compression === 'gzip') body = process.getBuiltinModule('node:zlib').gzipSync(body);
       await this.post(body);
       debug(`exported ${c.metrics.length} metrics (${body.length} bytes)`);
     } catch (err) {
@@ -276,7 +277,12 @@ export class LiteOtlpExporter implements ExportHandle {
         {
           method: 'POST',
           agent: false,
-          headers: { ...cfg.headers, 'content-type': 'application/x-protobuf', 'content-length': body.length },
+          headers: {
+            ...cfg.headers,
+            'content-type': 'application/x-protobuf',
+            'content-length': body.length,
+            ...(cfg.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
+          },
           timeout: cfg.timeoutMillis,
         },
         (res) => {

@@ -102,6 +102,7 @@ async function otlpExporter(config: Config): Promise<PushMetricExporter> {
     headers: config.headers,
     timeoutMillis: config.timeoutMillis,
     temporalityPreference: AggregationTemporality.CUMULATIVE,
+    compression: config.compression as never,
   };
   if (config.protocol === 'grpc') {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');

@@ -21,11 +21,11 @@ after(async () => {
   await Promise.all(apps.map((a) => a.stop('SIGKILL')));
 });
 
-async function viaCollector(protocol: string, endpoint: string): Promise<void> {
+async function viaCollector(protocol: string, endpoint: string, extra: Record<string, string> = {}): Promise<void> {
   const service = uniqueService(protocol.replace('/', '-'));
   const app = await startApp(
     'express.cjs',
-    otlpEnv(service, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }),
+    otlpEnv(service, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, ...extra }),
   );
   apps.push(app);
   await load(app.port, 11, 4, (i) => ['GET', `/api/orders/${i}`]);
@@ -37,6 +37,10 @@ async function viaCollector(protocol: string, endpoint: string): Promise<void> {
 
 test('OTLP gRPC', () => viaCollector('grpc', endpoints().otlp_grpc_url));
 test('OTLP http/json', () => viaCollector('http/json', endpoints().otlp_http_url));
+test('OTLP http/protobuf (built-in encoder) with gzip', () =>
+  viaCollector('http/protobuf', endpoints().otlp_http_url, { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' }));
+test('OTLP gRPC with gzip', () =>
+  viaCollector('grpc', endpoints().otlp_grpc_url, { OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'gzip' }));
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -129,6 +129,11 @@ describe('readConfig', () => {
     assert.equal(c.timeoutMillis, 2000);
     assert.deepEqual(c.headers, { a: '1', b: '3' });
     assert.equal(
+      readConfig({ OTEL_EXPORTER_OTLP_COMPRESSION: 'none', OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'gzip' })
+        .compression,
+      'gzip',
+    );
+    assert.equal(
       readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:1', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://y:2/m' })
         .endpoint,
       'http://y:2/m',
@@ -146,7 +151,9 @@ describe('readConfig', () => {
       OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,nosuch',
       FOURSIGNALS_DAU_IDENTITY: 'telepathy',
       OTEL_EXPORTER_PROMETHEUS_PORT: '99999',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli',
     });
+    assert.equal(c.compression, 'none');
     assert.equal(c.exportIntervalMillis, 60_000);
     assert.equal(c.protocol, 'http/protobuf');
     assert.equal(c.endpoint, 'http://localhost:4318/v1/metrics');
