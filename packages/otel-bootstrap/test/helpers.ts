@@ -232,7 +232,7 @@ export async function runScript(
  * A Redis for the shared-DAU test: the machine's own on 127.0.0.1:6379 if it answers PING, else a throw-away
  * `redis-server` on a free port (Debian package redis-server), stopped by the returned function.
  */
-export async function ensureRedis(): Promise<{ url: string; stop: () => void }> {
+export async function ensureRedis(preferred = 'redis://127.0.0.1:6379'): Promise<{ url: string; stop: () => void }> {
   const { RedisClient } = await import('../src/redis.ts');
   const ping = async (url: string) => {
     const c = new RedisClient(url, 500);
@@ -244,7 +244,7 @@ export async function ensureRedis(): Promise<{ url: string; stop: () => void }> 
       c.close();
     }
   };
-  if (await ping('redis://127.0.0.1:6379')) return { url: 'redis://127.0.0.1:6379', stop: () => {} };
+  if (await ping(preferred)) return { url: preferred, stop: () => {} };
   const net = await import('node:net');
   const port = await new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
