@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { endpointsFile } from '../packages/stack/src/endpoints.ts';
+import { installPackages } from '../packages/stack/src/install.ts';
 import { stateDir } from '../packages/stack/src/paths.ts';
 
 const repo = join(import.meta.dirname, '..');
@@ -12,6 +13,14 @@ const cli = join(repo, 'packages', 'stack', 'src', 'cli.ts');
 const wasUp =
   existsSync(endpointsFile(stateDir())) &&
   spawnSync(process.execPath, [cli, 'status'], { stdio: 'ignore' }).status === 0;
+
+// Test-only Debian packages (the stack installs its own): redis-server for otel-bootstrap's shared DAU store test.
+try {
+  installPackages(['redis-server'], (m) => console.log(m));
+} catch (err) {
+  console.error(`npm test: ${(err as Error).message}`);
+  process.exit(1);
+}
 
 const upResult = spawnSync(process.execPath, [cli, 'up'], { stdio: 'inherit', cwd: repo });
 if (upResult.status !== 0) {
