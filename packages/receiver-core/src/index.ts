@@ -14,4 +14,5 @@ export type {
 export { ClampedCounters, CounterDeltas, CumulativeCounters } from './cumulative.ts';
 export { DURATION_PATTERN, parseDuration } from './duration.ts';
 export { ATTR_RECEIVER_NAME, ATTR_RECEIVER_TARGET, HEALTH_METRICS } from './health.ts';
+export { readmeWithMetricReference, renderMetricReference } from './metric-doc.ts';
 export { targetOf } from './target.ts';
