@@ -1,11 +1,11 @@
 // The public API, for apps that want more than the zero-code `register` entry. Importing it does not start
 // anything; `start()` (or the register entry) does.
 import type { IncomingMessage } from 'node:http';
-import type { UserIdentityHook } from './dau.ts';
+import type { UserIdentityHook } from './dau/active-users.ts';
 import { enableDau, finalFlush, flush, start as startBootstrap } from './start.ts';
 import { currentState } from './state.ts';
 
-export type { UserIdentityHook } from './dau.ts';
+export type { UserIdentityHook } from './dau/active-users.ts';
 export type { MetricDef } from './metrics.ts';
 export { METRICS } from './metrics.ts';
 

@@ -1,18 +1,19 @@
 // Start-up: read the configuration, subscribe the hot paths (node builtins only), register the module hook for
 // library patching, and schedule the SDK to be loaded when the first export is due. Nothing here throws.
-import { installGlobalMeterProvider, ProxyMeterProvider } from './api-proxy.ts';
+
 import type { Config } from './config.ts';
 import { readConfig } from './config.ts';
-import type { IdentitySource, UserIdentityHook } from './dau.ts';
-import { DailyActiveUsers } from './dau.ts';
-import { patchExpressRoute, patchExpressRouterUse, subscribeFastify } from './frameworks.ts';
-import type { Patchers } from './hooks.ts';
-import { installHooks } from './hooks.ts';
-import { HttpServerMetrics } from './http.ts';
-import { LibraryMetrics } from './libraries.ts';
+import type { IdentitySource, UserIdentityHook } from './dau/active-users.ts';
+import { DailyActiveUsers } from './dau/active-users.ts';
+import type { ExportHandle } from './export/otlp.ts';
+import { installGlobalMeterProvider, ProxyMeterProvider } from './instrumentation/api-proxy.ts';
+import { patchExpressRoute, patchExpressRouterUse, subscribeFastify } from './instrumentation/frameworks.ts';
+import type { Patchers } from './instrumentation/hooks.ts';
+import { installHooks } from './instrumentation/hooks.ts';
+import { HttpServerMetrics } from './instrumentation/http.ts';
+import { LibraryMetrics } from './instrumentation/libraries.ts';
+import { RuntimeSampler } from './instrumentation/runtime.ts';
 import { debug, describe, error, info, setLogLevel, warnOnce } from './log.ts';
-import type { ExportHandle } from './otlp.ts';
-import { RuntimeSampler } from './runtime.ts';
 import type { State } from './state.ts';
 import { currentState, STATE } from './state.ts';
 
@@ -62,7 +63,7 @@ function wantsSdk(state: State): boolean {
 
 function loadSdk(state: State): Promise<ExportHandle | undefined> {
   state.sdkActive = true;
-  return import('./sdk.ts')
+  return import('./export/sdk.ts')
     .then((m) => m.startSdk(state))
     .catch((err: unknown) => {
       error('sdk', `could not start the OpenTelemetry SDK: ${describe(err)}; metrics are not exported`);
@@ -71,7 +72,7 @@ function loadSdk(state: State): Promise<ExportHandle | undefined> {
 }
 
 function loadLite(state: State): Promise<ExportHandle | undefined> {
-  return import('./otlp.ts')
+  return import('./export/otlp.ts')
     .then((m) => {
       state.lite = new m.LiteOtlpExporter(state);
       return state.lite;

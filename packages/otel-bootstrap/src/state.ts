@@ -1,10 +1,10 @@
-import type { ProxyMeterProvider } from './api-proxy.ts';
 import type { Config } from './config.ts';
-import type { DailyActiveUsers } from './dau.ts';
-import type { HttpServerMetrics } from './http.ts';
-import type { LibraryMetrics } from './libraries.ts';
-import type { ExportHandle, LiteOtlpExporter } from './otlp.ts';
-import type { RuntimeSampler } from './runtime.ts';
+import type { DailyActiveUsers } from './dau/active-users.ts';
+import type { ExportHandle, LiteOtlpExporter } from './export/otlp.ts';
+import type { ProxyMeterProvider } from './instrumentation/api-proxy.ts';
+import type { HttpServerMetrics } from './instrumentation/http.ts';
+import type { LibraryMetrics } from './instrumentation/libraries.ts';
+import type { RuntimeSampler } from './instrumentation/runtime.ts';
 
 /** Everything one process's bootstrap holds; one per process (kept on globalThis). */
 export interface State {

@@ -233,7 +233,7 @@ export async function runScript(
  * `redis-server` on a free port (Debian package redis-server), stopped by the returned function.
  */
 export async function ensureRedis(preferred = 'redis://127.0.0.1:6379'): Promise<{ url: string; stop: () => void }> {
-  const { RedisClient } = await import('../src/redis.ts');
+  const { RedisClient } = await import('../src/dau/redis.ts');
   const ping = async (url: string) => {
     const c = new RedisClient(url, 500);
     try {

@@ -3,9 +3,9 @@
 // pins every field, including the attribute value types.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Collection } from '../src/collect.ts';
+import type { Collection } from '../src/aggregation/collect.ts';
+import { encode } from '../src/export/otlp.ts';
 import { METRICS } from '../src/metrics.ts';
-import { encode } from '../src/otlp.ts';
 
 type Field = { n: number; wire: number; v: bigint | Uint8Array };
 

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { readConfig } from '../src/config.ts';
-import { DailyActiveUsers, jwtClaim } from '../src/dau.ts';
-import { HyperLogLog } from '../src/hll.ts';
-import { HttpServerMetrics } from '../src/http.ts';
-import { operationName } from '../src/libraries.ts';
+import { DailyActiveUsers, jwtClaim } from '../src/dau/active-users.ts';
+import { HyperLogLog } from '../src/dau/hll.ts';
+import { HttpServerMetrics } from '../src/instrumentation/http.ts';
+import { operationName } from '../src/instrumentation/libraries.ts';
 
 function hashOf(s: string): [number, number] {
   const h = createHash('sha256').update(s).digest();

@@ -3,8 +3,8 @@
 // are never exported: only the sketch counts leave the process (or, with Redis, the salted hashes go to PFADD so
 // several replicas count each user once).
 import type { IncomingMessage } from 'node:http';
+import { describe, error, warnOnce } from '../log.ts';
 import { HyperLogLog } from './hll.ts';
-import { describe, error, warnOnce } from './log.ts';
 import { RedisClient } from './redis.ts';
 
 const { createHash } = process.getBuiltinModule('node:crypto');

@@ -3,8 +3,8 @@
 // into a nested map (method -> route -> status -> cell). No spans, no context, no attribute objects per request:
 // attributes are built once per series and data points only at collection time.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Cell, record } from './histogram.ts';
-import { HTTP_DURATION_BUCKETS } from './metrics.ts';
+import { Cell, record } from '../aggregation/histogram.ts';
+import { HTTP_DURATION_BUCKETS } from '../metrics.ts';
 
 const dc = process.getBuiltinModule('node:diagnostics_channel');
 

@@ -3,11 +3,11 @@
 // (opentelemetry-proto v1 field numbers) and POSTs it with node:http, so the SDK, protobufjs and the exporter
 // packages (~26 MiB of RSS, ~100 ms to load) are never loaded. Cumulative temporality only.
 import type http from 'node:http';
-import type { Attrs, AttrValue, Collection, Metric } from './collect.ts';
-import { collect, resourceAttributes } from './collect.ts';
-import { debug, describe, error } from './log.ts';
-import type { State } from './state.ts';
-import { VERSION } from './version.ts';
+import type { Attrs, AttrValue, Collection, Metric } from '../aggregation/collect.ts';
+import { collect, resourceAttributes } from '../aggregation/collect.ts';
+import { debug, describe, error } from '../log.ts';
+import type { State } from '../state.ts';
+import { VERSION } from '../version.ts';
 
 const { hostname } = process.getBuiltinModule('node:os');
 

@@ -15,14 +15,14 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import type { Collection } from './collect.ts';
-import { collect, resourceAttributes } from './collect.ts';
-import type { Config } from './config.ts';
-import { debug, describe, error } from './log.ts';
-import type { MetricDef } from './metrics.ts';
+import type { Collection } from '../aggregation/collect.ts';
+import { collect, resourceAttributes } from '../aggregation/collect.ts';
+import type { Config } from '../config.ts';
+import { debug, describe, error } from '../log.ts';
+import type { MetricDef } from '../metrics.ts';
+import type { State } from '../state.ts';
+import { VERSION } from '../version.ts';
 import type { ExportHandle } from './otlp.ts';
-import type { State } from './state.ts';
-import { VERSION } from './version.ts';
 
 function hrTime(ms: number): HrTime {
   const s = Math.floor(ms / 1000);

@@ -1,7 +1,7 @@
 // Client-side instrumentation of libraries the host app calls: AWS SDK v3 S3, pg, amqplib. Each patcher receives
 // the class from the library file itself (see hooks.ts) and wraps one method; measurements go into keyed
 // pre-aggregated tables that are exported at collection time.
-import { KeyedCounter, KeyedHistogram } from './histogram.ts';
+import { KeyedCounter, KeyedHistogram } from '../aggregation/histogram.ts';
 
 const PATCHED = Symbol.for('foursignals.otel-bootstrap.patched');
 type AnyFn = (...args: unknown[]) => unknown;

@@ -7,8 +7,9 @@
 // - Fastify 5: an `onRequest` hook added when the instance is created (diagnostics channel
 //   `fastify.initialization`) copies the route's configured url, so replies sent from hooks (401 from an auth
 //   hook) carry their route too. Unmatched requests (the 404 handler) have no url and collapse into one series.
+
+import { debug } from '../log.ts';
 import { ROUTE } from './http.ts';
-import { debug } from './log.ts';
 
 const dc = process.getBuiltinModule('node:diagnostics_channel');
 

@@ -1,9 +1,10 @@
 // Collection: turns the pre-aggregated tables and the runtime readings into plain metric records (no SDK types),
 // which sdk.ts hands to the OpenTelemetry SDK and otlp.ts encodes itself.
+
+import type { MetricDef } from '../metrics.ts';
+import { METRICS } from '../metrics.ts';
+import type { State } from '../state.ts';
 import type { Cell, KeyedCounter } from './histogram.ts';
-import type { MetricDef } from './metrics.ts';
-import { METRICS } from './metrics.ts';
-import type { State } from './state.ts';
 
 export type AttrValue = string | number | boolean;
 export type Attrs = Record<string, AttrValue>;

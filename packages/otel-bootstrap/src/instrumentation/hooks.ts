@@ -2,7 +2,7 @@
 // works for both require and import) appends a one-line call to a few known library files. The call reaches the
 // bootstrap through a global registry, so the patched library needs no import of ours and the hook itself costs
 // one string test per loaded module.
-import { describe, error } from './log.ts';
+import { describe, error } from '../log.ts';
 
 const nodeModule = process.getBuiltinModule('node:module');
 
