@@ -1,6 +1,6 @@
 // Collector capacity benchmark (docs/scaling.md, docs/benchmarks.md "Collector capacity (scaling)").
 //
-//   node bench/collector/load.ts [--quick]
+//   node bench/collector/load.ts [--quick] [--variants=both,prw] [--no-memory] [--profile=DIR]
 //
 // Starts OUR collector binary (otel-collector/build.sh's cached build) on ports of its own with the production
 // config (otel-collector/config.yaml: memory_limiter, resource, batch; Prometheus remote write with its WAL and
@@ -16,7 +16,7 @@
 //   reported: the collector's resident memory per N, and the slope per 100,000 series.
 // Every loop is bounded in count and time; only 127.0.0.1 is contacted.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValueType } from '@opentelemetry/api';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
@@ -32,6 +32,19 @@ const SKIP_MEMORY = process.argv.includes('--no-memory');
 const SERIES_ARG = process.argv.find((a) => a.startsWith('--series='))?.slice('--series='.length);
 /** `--gomemlimit=512MiB`: Go's soft memory limit for the collector (as the Kubernetes manifests set it). */
 const GOMEMLIMIT = process.argv.find((a) => a.startsWith('--gomemlimit='))?.slice('--gomemlimit='.length);
+/** `--config=URI` (repeatable): merged after each variant's config, e.g. `--config=yaml:processors::batch::send_batch_size: 32768`. */
+const EXTRA_CONFIGS = process.argv.filter((a) => a.startsWith('--config=')).map((a) => a.slice('--config='.length));
+/** `--env=NAME=VALUE` (repeatable): extra environment of the collector, e.g. `--env=GOGC=400`. */
+const EXTRA_ENV = Object.fromEntries(
+  process.argv
+    .filter((a) => a.startsWith('--env='))
+    .map((a) => {
+      const kv = a.slice('--env='.length);
+      return [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)];
+    }),
+);
+/** `--profile=DIR`: a Go CPU profile of each throughput variant (pprof extension), written to DIR/<variant>.pprof. */
+const PROFILE_DIR = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
 const POINTS_PER_REQUEST = 5000;
 const THROUGHPUT_SECONDS = QUICK ? 5 : 15;
 const IN_FLIGHT = 4;
@@ -182,17 +195,37 @@ const VARIANT_CONFIG: Record<Variant, string[]> = {
   ],
 };
 
+/** The pprof extension on a port of its own, added to the variant's config when profiling. */
+async function profiling(): Promise<{ port: number; configs: string[] } | undefined> {
+  if (!PROFILE_DIR) return undefined;
+  const { freePort } = await import('../../packages/deploy-tests/src/net.ts');
+  const port = await freePort();
+  return {
+    port,
+    configs: [
+      `yaml:extensions::pprof::endpoint: 127.0.0.1:${port}`,
+      'yaml:service::extensions: [health_check, file_storage, pprof]',
+    ],
+  };
+}
+
 /** A fresh collector for one phase: the production config with exporters to the sink, changed by the variant. */
-function benchCollector(sink: Sink, name: string, variant: Variant = 'both'): Promise<RunningCollector> {
+function benchCollector(
+  sink: Sink,
+  name: string,
+  variant: Variant = 'both',
+  extra: string[] = [],
+): Promise<RunningCollector> {
   return startCollector({
     name,
-    extraConfigs: VARIANT_CONFIG[variant],
+    extraConfigs: [...VARIANT_CONFIG[variant], ...EXTRA_CONFIGS, ...extra],
     env: {
       PROMETHEUS_REMOTE_WRITE_URL: `http://127.0.0.1:${sink.port}/api/v1/write`,
       INFLUXDB_URL: `http://127.0.0.1:${sink.port}`,
       INFLUXDB_V1_COMPATIBILITY: 'true',
       COLLECTOR_LOG_LEVEL: 'warn',
       ...(GOMEMLIMIT ? { GOMEMLIMIT } : {}),
+      ...EXTRA_ENV,
     },
   });
 }
@@ -212,7 +245,8 @@ async function drained(c: RunningCollector, t0: Record<string, number>, prwOnly:
 /** Phase 1: send as fast as accepted for THROUGHPUT_SECONDS, then until exported; sustained rate and CPU cost. */
 async function throughput(sink: Sink, variant: Variant): Promise<Record<string, unknown>> {
   const prwOnly = variant.startsWith('prw');
-  const collector = await benchCollector(sink, `bench-${variant}`, variant);
+  const pprof = await profiling();
+  const collector = await benchCollector(sink, `bench-${variant}`, variant, pprof?.configs);
   const pid = collector.process.pid!;
   const url = `http://127.0.0.1:${collector.ports.http}/v1/metrics`;
   try {
@@ -222,6 +256,15 @@ async function throughput(sink: Sink, variant: Variant): Promise<Record<string, 
     const p0 = procStats(pid);
     const began = Date.now();
     const deadline = began + THROUGHPUT_SECONDS * 1000;
+    // The profile covers the sending phase (from 1 s in, so the first batches are warm).
+    const profile = pprof
+      ? sleep(1000)
+          .then(() => fetch(`http://127.0.0.1:${pprof.port}/debug/pprof/profile?seconds=${THROUGHPUT_SECONDS - 2}`))
+          .then(async (r) => {
+            mkdirSync(PROFILE_DIR!, { recursive: true });
+            writeFileSync(join(PROFILE_DIR!, `${variant}.pprof`), Buffer.from(await r.arrayBuffer()));
+          })
+      : Promise.resolve();
     let failedRequests = 0;
     let next = 0;
     await Promise.all(
@@ -233,6 +276,7 @@ async function throughput(sink: Sink, variant: Variant): Promise<Record<string, 
       }),
     );
     const sendSeconds = (Date.now() - began) / 1000;
+    await profile;
     const { t, complete } = await drained(collector, t0, prwOnly, 180_000);
     const elapsed = (Date.now() - began) / 1000;
     const p1 = procStats(pid);
@@ -321,6 +365,8 @@ async function main(): Promise<void> {
     loadavg_before: os.loadavg().map((x) => Number(x.toFixed(2))),
     points_per_request: POINTS_PER_REQUEST,
     gomemlimit: GOMEMLIMIT ?? 'unset',
+    extra_configs: EXTRA_CONFIGS,
+    extra_env: EXTRA_ENV,
   };
   try {
     const variants: Record<string, unknown>[] = [];

@@ -81,10 +81,18 @@ describe('collector overlays: every production combination is a valid config of 
     ['auth', 'tls'],
     ['auth', 'tls', 'gateway'],
     ['auth', 'tls', 'gateway', 'mimir'],
+    ['auth', 'tls', 'gateway', 'forward'],
     ['agent'],
     ['agent', 'scraper'],
+    ['agent', 'kubelet'],
+    ['forward'],
   ];
-  const env = { PATH: process.env.PATH, INFLUXDB_V1_COMPATIBILITY: 'false', INFLUXDB_TOKEN: 'x' };
+  const env = {
+    PATH: process.env.PATH,
+    INFLUXDB_V1_COMPATIBILITY: 'false',
+    INFLUXDB_TOKEN: 'x',
+    OTLP_FORWARD_ENDPOINT: 'tempo:4317',
+  };
   for (const overlays of combos) {
     it(`config.yaml ${overlays.map((o) => `+ ${o}`).join(' ')}`, () => {
       const r = spawnSync(collectorBinary(), ['validate', ...configArgs(overlays)], { encoding: 'utf8', env });

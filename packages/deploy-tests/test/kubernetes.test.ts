@@ -119,12 +119,32 @@ describe('Kubernetes deployment', () => {
     const { objects } = rendered.get('base')!;
     const agent = find(objects, 'DaemonSet', 'otel-agent');
     const c = agent.spec.template.spec.containers[0];
-    assert.deepEqual(c.args, ['--config=/etc/otelcol/config/config.yaml', '--config=/etc/otelcol/config/agent.yaml']);
+    assert.deepEqual(c.args, [
+      '--config=/etc/otelcol/config/config.yaml',
+      '--config=/etc/otelcol/config/agent.yaml',
+      '--config=/etc/otelcol/config/kubelet.yaml',
+    ]);
     const mounts = c.volumeMounts.map((m: Loose) => m.mountPath);
     assert.ok(mounts.includes('/var/lib/otelcol'), 'persistent queue volume');
     const caVolume = agent.spec.template.spec.volumes.find((v: Loose) => v.name === 'gateway-ca');
     assert.deepEqual(caVolume.secret.items, [{ key: 'ca.crt', path: 'ca.crt' }], 'the agent gets the CA, not the key');
     assert.equal(find(objects, 'Service', 'otel-agent').spec.internalTrafficPolicy, 'Local');
+  });
+
+  it('lets the agent read its kubelet (container CPU and memory) with a projected token and nothing more', () => {
+    const { objects } = rendered.get('base')!;
+    const agent = find(objects, 'DaemonSet', 'otel-agent');
+    const pod = agent.spec.template.spec;
+    const token = pod.volumes.find((v: Loose) => v.name === 'kubelet-token');
+    assert.ok(token?.projected.sources.some((s: Loose) => s.serviceAccountToken?.expirationSeconds <= 3600));
+    const env = Object.fromEntries(pod.containers[0].env.map((e: Loose) => [e.name, e]));
+    assert.equal(env.K8S_NODE_IP.valueFrom.fieldRef.fieldPath, 'status.hostIP');
+    const role = find(objects, 'ClusterRole', 'foursignals-otel-agent-kubelet');
+    assert.deepEqual(role.rules, [{ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] }]);
+    const binding = find(objects, 'ClusterRoleBinding', 'foursignals-otel-agent-kubelet');
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'otel-agent', namespace: 'observability' }]);
+    const rules = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
+    assert.equal(rules.length, 1, 'no other RBAC');
   });
 
   it('runs the gateway as a Deployment with HPA, PDB, auth + TLS, memory_limiter from the pod limit, a queue volume', () => {

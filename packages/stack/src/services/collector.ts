@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { httpOk, readPid, spawnDaemon, stopPid } from '../daemon.ts';
 import { HOST, PORTS } from '../ports.ts';
+import { watchedProcessesConfig } from './mes.ts';
 import { logFileOf, pidFileOf, runningByPid, type Service, type StackContext } from './service.ts';
 
 const NAME = 'collector';
@@ -23,14 +25,30 @@ export function collectorBinary(ctx: StackContext): string {
 }
 
 /**
+ * The processes the collector reports (docs/processes.md): the stack's MES, or FOURSIGNALS_WATCHED_PROCESSES (a file
+ * of your own in the same form). Written into the state directory on every call, so it follows the code.
+ */
+function watchedProcessesFile(ctx: StackContext): string {
+  if (process.env.FOURSIGNALS_WATCHED_PROCESSES) return process.env.FOURSIGNALS_WATCHED_PROCESSES;
+  const file = join(ctx.state, NAME, 'watched-processes.yaml');
+  mkdirSync(join(ctx.state, NAME), { recursive: true });
+  writeFileSync(file, watchedProcessesConfig());
+  return file;
+}
+
+/**
  * The configuration files: the shared config (or FOURSIGNALS_COLLECTOR_CONFIG) plus the overlays named in
- * FOURSIGNALS_COLLECTOR_OVERLAYS (comma-separated names from otel-collector/overlays/).
+ * FOURSIGNALS_COLLECTOR_OVERLAYS (comma-separated names from otel-collector/overlays/), overlays/forward.yaml when
+ * OTLP_FORWARD_ENDPOINT is set (traces and logs go there instead of being dropped), and the watched processes.
  */
 export function collectorConfigArgs(ctx: StackContext): string[] {
   const files = [process.env.FOURSIGNALS_COLLECTOR_CONFIG || join(ctx.repo, 'otel-collector', 'config.yaml')];
-  for (const overlay of (process.env.FOURSIGNALS_COLLECTOR_OVERLAYS ?? '').split(',').filter(Boolean)) {
+  const overlays = (process.env.FOURSIGNALS_COLLECTOR_OVERLAYS ?? '').split(',').filter(Boolean);
+  if (process.env.OTLP_FORWARD_ENDPOINT) overlays.push('forward');
+  for (const overlay of overlays) {
     files.push(join(ctx.repo, 'otel-collector', 'overlays', overlay.endsWith('.yaml') ? overlay : `${overlay}.yaml`));
   }
+  files.push(watchedProcessesFile(ctx));
   return files.flatMap((f) => ['--config', f]);
 }
 
@@ -50,10 +68,11 @@ export function collectorEnv(ctx: StackContext): NodeJS.ProcessEnv {
     INFLUXDB_URL: `http://${HOST}:${PORTS.influxdbHttp}`,
     INFLUXDB_V1_COMPATIBILITY: 'true',
     INFLUXDB_DATABASE: 'foursignals',
+    HOST_NAME: process.env.HOST_NAME || hostname(),
   };
 }
 
-/** Our collector distribution: OTLP in; Prometheus remote write and InfluxDB out. */
+/** Our collector distribution: OTLP and named processes in; Prometheus remote write and InfluxDB out. */
 export const collector: Service = {
   name: NAME,
   debianPackages: [],

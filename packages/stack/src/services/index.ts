@@ -1,6 +1,7 @@
 import { alertmanager } from './alertmanager.ts';
 import { collector } from './collector.ts';
 import { influxdb } from './influxdb.ts';
+import { mes } from './mes.ts';
 import { postgres } from './postgres.ts';
 import { prometheus } from './prometheus.ts';
 import { rabbitmq } from './rabbitmq.ts';
@@ -8,7 +9,8 @@ import { receivers } from './receivers.ts';
 import { seaweedfs } from './seaweedfs.ts';
 import type { Service } from './service.ts';
 
-/** Start order: backends first, the collector after them, then what feeds it. `down` stops in reverse. */
+/** Start order: backends first, the collector after them, then what feeds it (the receivers, the stack's non-Node
+ * MES that the collector watches by its command line). `down` stops in reverse. */
 export const SERVICES: readonly Service[] = [
   prometheus,
   alertmanager,
@@ -18,4 +20,5 @@ export const SERVICES: readonly Service[] = [
   seaweedfs,
   collector,
   receivers,
+  mes,
 ];
