@@ -60,6 +60,32 @@ test('50 users over two replicas count as 50 where Redis HyperLogLog estimates 4
   }
 });
 
+test('a count sent while an idle connection is being replaced is answered by Redis', async () => {
+  // The client used to destroy a socket idle for 2 s, and on that socket's late 'close' fail the commands already
+  // written to the next socket (their replies could then answer later commands). A timer started in the same turn as
+  // the last reply runs right after such an idle timeout and before the 'close'. Replica b's users are only in Redis,
+  // so a count that fell back to replica a's own users shows.
+  const [a, b] = replicas(redis.url, `s-${randomBytes(4).toString('hex')}`);
+  try {
+    for (let i = 10; i < 15; i++) b!.add(`u${i}`);
+    await b!.flush();
+    a!.add('u0');
+    await a!.counts();
+    const results = await new Promise<unknown>((resolve) =>
+      setTimeout(() => {
+        a!.add('u1');
+        const first = a!.counts();
+        resolve(Promise.all([first, first.then(() => a!.counts())]));
+      }, 2000),
+    );
+    const all = { day: 7, week: 7, month: 7 };
+    assert.deepEqual(results, [all, all]);
+  } finally {
+    a!.close();
+    b!.close();
+  }
+});
+
 /** A TCP proxy that can delay every chunk, hold all traffic (a stalled Redis) and cut every connection. */
 async function startProxy(target: number) {
   let delayMs = 0;
