@@ -31,7 +31,9 @@ export const DATASOURCE_VARIABLES = {
 } as const;
 export type DatasourceType = keyof typeof DATASOURCE_VARIABLES;
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, expanded by Grafana
 export const PROMETHEUS: DataSourceRef = { type: 'prometheus', uid: '${prometheus}' };
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, expanded by Grafana
 export const INFLUXDB: DataSourceRef = { type: 'influxdb', uid: '${influxdb}' };
 
 function datasourceVariable(type: DatasourceType): DatasourceVariableBuilder {
