@@ -92,6 +92,9 @@ describe('collector overlays: every production combination is a valid config of 
     INFLUXDB_V1_COMPATIBILITY: 'false',
     INFLUXDB_TOKEN: 'x',
     OTLP_FORWARD_ENDPOINT: 'tempo:4317',
+    // The kubelet scrape checks that its token and CA files exist (in the pod: a projected volume).
+    KUBELET_TOKEN_FILE: join(REPO, 'otel-collector', 'overlays', 'kubelet.yaml'),
+    KUBELET_CA_FILE: join(REPO, 'otel-collector', 'overlays', 'kubelet.yaml'),
   };
   for (const overlays of combos) {
     it(`config.yaml ${overlays.map((o) => `+ ${o}`).join(' ')}`, () => {
