@@ -72,7 +72,7 @@ describe(`a non-Node process watched by name (${service})`, { concurrency: false
     );
     const modes = new Set(cpu.map((s) => s.metric.cpu_mode));
     assert.ok(modes.has('user') && modes.has('system'), `cpu_mode labels: ${[...modes]}`);
-    const info = await promQuery(`target_info{service_name="${service}"}`);
+    const info = await promQuery(`target_info{job="${service}"}`);
     assert.ok(info.length >= 1, 'target_info for the process');
     for (const s of info) {
       assert.equal(s.metric.process_command_line, undefined, 'the command line must not become a label');
