@@ -1,6 +1,8 @@
+import type { AttributesOf } from '@foursignals/metric-spec';
 import {
   ClampedCounters,
   CumulativeCounters,
+  type MetricSpec,
   type Observation,
   type Receiver,
   type ScrapeContext,
@@ -136,15 +138,16 @@ export class PostgresqlReceiver implements Receiver {
 
   async #scrape(client: pg.Client, ctx: ScrapeContext): Promise<Observation[]> {
     const out: Observation[] = [];
-    const push = (metric: string, value: number, attributes: Record<string, string> = {}): void => {
-      out.push({ metric, value, attributes });
+    // typed by the table: an attribute the metric does not declare, or a value outside its set, does not compile
+    const push = <M extends MetricSpec>(metric: M, value: number, attributes: AttributesOf<M>): void => {
+      out.push({ metric: metric.name, value, attributes });
     };
 
     const settings = (
       await this.#query(client, ctx, SETTINGS_SQL, (e) => `cannot read max_connections: ${e.message}`)
     )?.[0];
     if (settings) {
-      push(METRICS.connectionMax.name, Number(settings['max_connections']));
+      push(METRICS.connectionMax, Number(settings['max_connections']), {});
       if (settings['read_all_stats'] !== true) {
         ctx.warn(
           `role "${settings['role']}" cannot see other roles' sessions and statements ` +
@@ -169,20 +172,20 @@ export class PostgresqlReceiver implements Receiver {
       const attrs = { [ATTR_DB_NAMESPACE]: db };
       const count = (key: string, column: string): number =>
         this.#counters.update(`${key}:${db}`, Number(row[column]), epoch);
-      push(METRICS.commits.name, count('commit', 'xact_commit'), attrs);
-      push(METRICS.rollbacks.name, count('rollback', 'xact_rollback'), attrs);
-      push(METRICS.deadlocks.name, count('error.deadlock', 'deadlocks'), attrs);
+      push(METRICS.commits, count('commit', 'xact_commit'), attrs);
+      push(METRICS.rollbacks, count('rollback', 'xact_rollback'), attrs);
+      push(METRICS.deadlocks, count('error.deadlock', 'deadlocks'), attrs);
       for (const type of ERROR_TYPES) {
-        push(METRICS.errors.name, count(`error.${type}`, ERROR_COLUMNS[type]), { ...attrs, [ATTR_ERROR_TYPE]: type });
+        push(METRICS.errors, count(`error.${type}`, ERROR_COLUMNS[type]), { ...attrs, [ATTR_ERROR_TYPE]: type });
       }
       const hit = count('blocks.hit', 'blks_hit');
       const read = count('blocks.read', 'blks_read');
-      push(METRICS.blksHit.name, hit, attrs);
-      push(METRICS.blksRead.name, read, attrs);
+      push(METRICS.blksHit, hit, attrs);
+      push(METRICS.blksRead, read, attrs);
       const last = this.#lastBlocks.get(db);
       const dHit = last ? hit - last.hit : hit;
       const dRead = last ? read - last.read : read;
-      push(METRICS.cacheHitRatio.name, dHit + dRead > 0 ? dHit / (dHit + dRead) : 1, attrs);
+      push(METRICS.cacheHitRatio, dHit + dRead > 0 ? dHit / (dHit + dRead) : 1, attrs);
       this.#lastBlocks.set(db, { hit, read });
     }
 
@@ -207,10 +210,10 @@ export class PostgresqlReceiver implements Receiver {
       for (const [db, entry] of perDb) {
         const attrs = { [ATTR_DB_NAMESPACE]: db };
         for (const state of CONNECTION_STATES) {
-          push(METRICS.backends.name, entry.states.get(state) ?? 0, { ...attrs, [ATTR_CONNECTION_STATE]: state });
+          push(METRICS.backends, entry.states.get(state) ?? 0, { ...attrs, [ATTR_CONNECTION_STATE]: state });
         }
-        push(METRICS.locksWaiting.name, entry.waiting, attrs);
-        push(METRICS.longestTransaction.name, entry.longest, attrs);
+        push(METRICS.locksWaiting, entry.waiting, attrs);
+        push(METRICS.longestTransaction, entry.longest, attrs);
       }
     }
 
@@ -223,7 +226,7 @@ export class PostgresqlReceiver implements Receiver {
     ctx: ScrapeContext,
     datnames: Map<string, string>,
     settings: Row | undefined,
-    push: (metric: string, value: number, attributes?: Record<string, string>) => void,
+    push: <M extends MetricSpec>(metric: M, value: number, attributes: AttributesOf<M>) => void,
   ): Promise<void> {
     const where = `database "${settings?.['database'] ?? '?'}" of ${this.target}`;
     const explain = (e: Error): string => {
@@ -252,7 +255,7 @@ export class PostgresqlReceiver implements Receiver {
       const info = (await this.#query(client, ctx, STATEMENTS_INFO_SQL, explain))?.[0];
       if (!info) return;
       epoch = String(info['stats_reset']);
-      push(METRICS.queryDeallocations.name, this.#counters.update('evicted', Number(info['dealloc']), epoch));
+      push(METRICS.queryDeallocations, this.#counters.update('evicted', Number(info['dealloc']), epoch), {});
     }
     const topN = this.#config.top_statements ?? DEFAULT_TOP_STATEMENTS;
     const rows = await this.#query(client, ctx, { text: statementsSql(this.#serverVersion), values: [topN] }, explain);
@@ -273,16 +276,16 @@ export class PostgresqlReceiver implements Receiver {
       if (!this.#included(db)) continue;
       const sum = sums.get(dbid) ?? { calls: 0, time: 0 };
       const attrs = { [ATTR_DB_NAMESPACE]: db };
-      push(METRICS.queryCalls.name, this.#sums.update(`statements:${dbid}`, sum.calls, epoch), attrs);
-      push(METRICS.queryTime.name, this.#sums.update(`statement.time:${dbid}`, sum.time, epoch), attrs);
+      push(METRICS.queryCalls, this.#sums.update(`statements:${dbid}`, sum.calls, epoch), attrs);
+      push(METRICS.queryTime, this.#sums.update(`statement.time:${dbid}`, sum.time, epoch), attrs);
     }
     for (const entry of top) {
       const db = datnames.get(entry.dbid);
       if (db === undefined || !this.#included(db)) continue;
       const attrs = { [ATTR_DB_NAMESPACE]: db, [ATTR_DB_QUERY_ID]: entry.queryid };
       const key = `${entry.dbid}:${entry.queryid}`;
-      push(METRICS.topQueryTime.name, this.#sums.update(`top.time:${key}`, entry.time, epoch), attrs);
-      push(METRICS.topQueryCalls.name, this.#sums.update(`top.calls:${key}`, entry.calls, epoch), attrs);
+      push(METRICS.topQueryTime, this.#sums.update(`top.time:${key}`, entry.time, epoch), attrs);
+      push(METRICS.topQueryCalls, this.#sums.update(`top.calls:${key}`, entry.calls, epoch), attrs);
     }
   }
 
