@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Endpoints, readEndpoints } from '@foursignals/stack';
+import { promQuery } from '@foursignals/test-support';
 import { connect } from 'amqplib';
 import pg from 'pg';
 import { startCollector } from '../src/collector.ts';
@@ -106,13 +107,7 @@ async function withReceivers(
   };
   receivers.stdout!.on('data', collect);
   receivers.stderr!.on('data', collect);
-  const query = async (promql: string) => {
-    const r = await fetch(`${stack.prometheus_url}/api/v1/query?query=${encodeURIComponent(promql)}`);
-    const json = (await r.json()) as {
-      data: { result: { metric: Record<string, string>; value: [number, string] }[] };
-    };
-    return json.data.result;
-  };
+  const query = (promql: string) => promQuery(promql, stack.prometheus_url);
   const run: ReceiversRun = {
     async waitFor(done) {
       const deadline = Date.now() + 90_000;
