@@ -1,12 +1,14 @@
 import {
   type Observation,
+  type PrometheusSample,
   parseDuration,
+  parsePrometheusText,
   type Receiver,
   type ScrapeContext,
   targetOf,
 } from '@foursignals/receiver-core';
 import { compileSelection, type RabbitMQConfig, type Selection } from './config.ts';
-import { basicAuth, httpGet, httpScan, parsePrometheusText, type Sample } from './http.ts';
+import { basicAuth, httpGet, httpScan } from './http.ts';
 import {
   ATTR_DEAD_LETTER_EXCHANGE,
   ATTR_DEAD_LETTER_REASON,
@@ -319,7 +321,7 @@ export class RabbitMQReceiver implements Receiver {
     }
   }
 
-  #nodePoints(samples: Sample[], out: Observation[]): void {
+  #nodePoints(samples: PrometheusSample[], out: Observation[]): void {
     const node = samples.find((s) => s.name === 'rabbitmq_identity_info')?.labels.rabbitmq_node ?? 'unknown';
     const sums = new Map<string, number>();
     const dead = new Map<string, { reason: string; type: string; strategy: string; value: number }>();

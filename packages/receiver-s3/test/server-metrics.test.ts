@@ -4,28 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { METRICS } from '../src/metrics.ts';
-import { parsePrometheusText, ServerMetricsSource } from '../src/server-metrics.ts';
+import { ServerMetricsSource } from '../src/server-metrics.ts';
 import { context, pointValue } from './support/helpers.ts';
 import { createBucket, deleteBucket, type Store, store } from './support/store.ts';
-
-test('the Prometheus text parser reads labels, escapes and special values', () => {
-  const samples = parsePrometheusText(
-    [
-      '# HELP x y',
-      '# TYPE SeaweedFS_s3_request_total counter',
-      'SeaweedFS_s3_request_total{bucket="a",code="200",type="GET"} 5',
-      'SeaweedFS_s3_request_total{bucket="we\\"ird",code="404",type="GET"} 2 1700000000000',
-      'up 1',
-      'h_bucket{le="+Inf"} +Inf',
-    ].join('\n'),
-  );
-  assert.deepEqual(samples, [
-    { name: 'SeaweedFS_s3_request_total', labels: { bucket: 'a', code: '200', type: 'GET' }, value: 5 },
-    { name: 'SeaweedFS_s3_request_total', labels: { bucket: 'we"ird', code: '404', type: 'GET' }, value: 2 },
-    { name: 'up', labels: {}, value: 1 },
-    { name: 'h_bucket', labels: { le: '+Inf' }, value: Number.POSITIVE_INFINITY },
-  ]);
-});
 
 describe('SeaweedFS server metrics', () => {
   let s: Store;
