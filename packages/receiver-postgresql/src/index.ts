@@ -3,6 +3,7 @@ import { CONFIG_SCHEMA, type PostgresqlReceiverConfig } from './config.ts';
 import { METRICS } from './metrics.ts';
 import { PostgresqlReceiver } from './receiver.ts';
 
+export { APPLICATION_NAME, type PostgresqlClient, type PostgresqlConnect, pgConnect } from './client.ts';
 export type { PostgresqlReceiverConfig } from './config.ts';
 export {
   ATTR_CONNECTION_STATE,
@@ -14,7 +15,7 @@ export {
   ERROR_TYPES,
   METRICS,
 } from './metrics.ts';
-export { APPLICATION_NAME, PostgresqlReceiver } from './receiver.ts';
+export { PostgresqlReceiver } from './receiver.ts';
 
 /** `postgresql/<name>` in receivers.yaml. */
 export const postgresqlReceiverFactory: ReceiverFactory<PostgresqlReceiverConfig> = {
