@@ -11,6 +11,7 @@ import {
   parsePrometheusText,
   type ScrapeContext,
 } from '@foursignals/receiver-core';
+import type { S3StoreClient } from './client.ts';
 import {
   ATTR_BUCKET,
   ATTR_LATENCY_KIND,
@@ -27,18 +28,16 @@ const LATENCY: Readonly<Record<string, { kind: string; toSeconds: number }>> = {
 };
 
 export class ServerMetricsSource {
-  readonly #url: string;
+  readonly #client: S3StoreClient;
   /** Previous histogram sum and count per (metric, bucket), for the latency means. */
   #previous = new Map<string, { sum: number; count: number }>();
 
-  constructor(url: string) {
-    this.#url = url;
+  constructor(client: S3StoreClient) {
+    this.#client = client;
   }
 
   async scrape(buckets: readonly string[], ctx: ScrapeContext): Promise<Observation[]> {
-    const res = await fetch(this.#url, { signal: ctx.signal });
-    if (!res.ok) throw new Error(`server metrics ${this.#url}: HTTP ${res.status}`);
-    return this.observations(parsePrometheusText(await res.text()), new Set(buckets));
+    return this.observations(parsePrometheusText(await this.#client.serverMetrics(ctx.signal)), new Set(buckets));
   }
 
   observations(samples: PrometheusSample[], buckets: ReadonlySet<string>): Observation[] {

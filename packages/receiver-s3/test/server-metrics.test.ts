@@ -6,7 +6,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCom
 import { METRICS } from '../src/metrics.ts';
 import { ServerMetricsSource } from '../src/server-metrics.ts';
 import { context, pointValue } from './support/helpers.ts';
-import { createBucket, deleteBucket, type Store, store } from './support/store.ts';
+import { createBucket, deleteBucket, type Store, store, storeClient } from './support/store.ts';
 
 describe('SeaweedFS server metrics', () => {
   let s: Store;
@@ -22,7 +22,7 @@ describe('SeaweedFS server metrics', () => {
   });
 
   test('request and error counts per kind equal the requests made; latency is a positive mean', async () => {
-    const source = new ServerMetricsSource(s.metricsUrl!);
+    const source = new ServerMetricsSource(storeClient(s));
     const read = async () => source.scrape([bucket], context());
     const first = await read();
     const count = (obs: typeof first, attrs: Record<string, string>, metric: string = METRICS.bucketRequests.name) =>
@@ -49,7 +49,7 @@ describe('SeaweedFS server metrics', () => {
 
     const all = PUTS + GETS + MISSING + LISTS + 1;
     // The store counts a request just after answering it: wait until the last one is in (not a timed assertion).
-    const probe = new ServerMetricsSource(s.metricsUrl!);
+    const probe = new ServerMetricsSource(storeClient(s));
     const settled = async () =>
       count(await probe.scrape([bucket], context()), { 'rpc.method': 'ALL' }) - count(first, { 'rpc.method': 'ALL' });
     for (let i = 0; i < 50 && (await settled()) < all; i++) await new Promise((r) => setTimeout(r, 100));

@@ -81,21 +81,26 @@ export function recording<T extends object>(client: T, calls: RecordedCall[]): T
 }
 
 /**
- * A client that answers from recorded calls, each method's calls in their recorded order; a call the recording
- * does not have (another method, other arguments, one call too many) fails the test with what was expected.
+ * A client that answers from recorded calls: each call gets the first unused recorded call of the same method with
+ * the same arguments (so concurrent calls may come in another order than they were recorded). A call the recording
+ * does not have fails the test with what was recorded.
  */
 export function replaying<T extends object>(calls: readonly RecordedCall[]): T {
-  const next = new Map<string, number>();
+  const unused = [...calls];
   return new Proxy({} as T, {
     get(_target, prop) {
       if (typeof prop !== 'string' || prop === 'then') return undefined;
       return async (...args: unknown[]) => {
-        const mine = calls.filter((c) => c.method === prop);
-        const i = next.get(prop) ?? 0;
-        next.set(prop, i + 1);
-        const call = mine[i];
-        if (!call) throw new Error(`fixture: no recorded call ${i + 1} of ${prop}() (${mine.length} recorded)`);
-        assert.deepEqual(recordedArgs(args), call.args, `fixture: arguments of call ${i + 1} of ${prop}()`);
+        // Compared as JSON, as they were stored (an undefined argument was stored as null).
+        const given = JSON.stringify(recordedArgs(args));
+        const i = unused.findIndex((c) => c.method === prop && JSON.stringify(c.args) === given);
+        if (i < 0) {
+          const left = unused.filter((c) => c.method === prop).map((c) => JSON.stringify(c.args));
+          throw new Error(
+            `fixture: no recorded call ${prop}(${given}); unused calls of ${prop}: ${left.join(' ') || 'none'}`,
+          );
+        }
+        const [call] = unused.splice(i, 1) as [RecordedCall];
         const callback = args.find((a) => typeof a === 'function') as ((...x: unknown[]) => void) | undefined;
         for (const cbArgs of call.callbacks ?? []) callback?.(...cbArgs);
         if (call.error) throw thrownError(call.error);
