@@ -1,6 +1,7 @@
 // The one alerting config (deploy/prometheus/config.yml): SLOs per service and every threshold of the rules.
 // Loading collects every problem with its path before failing, so one run lists them all.
 import { readFileSync } from 'node:fs';
+import { METRICS } from '@foursignals/otel-bootstrap/metrics';
 import { parse } from 'yaml';
 
 export interface SloService {
@@ -57,7 +58,8 @@ export interface AlertConfig {
 }
 
 const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** The bucket boundaries of http.server.request.duration, from its declaration. */
+const BUCKETS: readonly number[] = METRICS.httpServerDuration.buckets;
 
 /** Seconds in a Prometheus duration such as `1h30m`. */
 export function durationSeconds(d: string): number {
