@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type PromSample as Sample, stackEndpoints } from '@foursignals/test-support';
+import { freePort, type PromSample as Sample, stackEndpoints } from '@foursignals/test-support';
 
 export const PKG_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_DIR = join(PKG_DIR, '..', '..');
@@ -189,17 +189,6 @@ export async function runScript(
     parsed = { raw: out };
   }
   return { code, signal, out: parsed, stderr: err };
-}
-
-/** A free TCP port on 127.0.0.1 (closed again, so a server started next can take it). */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 export interface TestRedis {
