@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { METRICS as PG_METRICS } from '@foursignals/receiver-postgresql/metrics';
-import { ConfigError, parseConfig } from '../src/config.ts';
+import { ConfigError, parseConfig } from '../src/config/config.ts';
 import { RECEIVER_FACTORIES } from '../src/registry.ts';
 
 const OK_EXPORTERS = 'exporters:\n  prometheus:\n    endpoint: 127.0.0.1:29999\n';

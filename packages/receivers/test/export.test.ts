@@ -6,10 +6,10 @@ import { HEALTH_METRICS } from '@foursignals/receiver-core';
 import { METRICS as PG } from '@foursignals/receiver-postgresql/metrics';
 import { influxQuery, promValue, stackEndpoints } from '@foursignals/test-support';
 import pg from 'pg';
-import { parseConfig } from '../src/config.ts';
+import { parseConfig } from '../src/config/config.ts';
 import { run } from '../src/main.ts';
 import { RECEIVER_FACTORIES } from '../src/registry.ts';
-import type { Logger } from '../src/runtime.ts';
+import type { Logger } from '../src/runtime/runtime.ts';
 
 // End to end through the real pipeline: the PostgreSQL receiver scrapes the stack's cluster, the runtime exports
 // OTLP http/protobuf (cumulative) to the stack's collector, which remote-writes to Prometheus; the number that

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AnyReceiverFactory, Observation, ScrapeContext } from '@foursignals/receiver-core';
 import { freePort } from '@foursignals/test-support';
-import { parseConfig } from '../src/config.ts';
+import { parseConfig } from '../src/config/config.ts';
 import { run } from '../src/main.ts';
-import type { Logger } from '../src/runtime.ts';
+import type { Logger } from '../src/runtime/runtime.ts';
 
 // Receivers written for this test (not mocks of a server): one answers at once, one hangs past its timeout and
 // ignores the abort, one fails. They run in the real runtime, exported through the real Prometheus endpoint.
