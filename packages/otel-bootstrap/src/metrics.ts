@@ -13,6 +13,13 @@ export interface MetricDef {
   source: string;
 }
 
+/**
+ * The instrumentation scope of every metric above. A host with its own OpenTelemetry instrumentation (e.g.
+ * @opentelemetry/instrumentation-http) may record a metric of the same name; in Prometheus the two are told apart by
+ * the `otel_scope_name` label, and the rules and dashboards select this one.
+ */
+export const SCOPE_NAME = '@foursignals/otel-bootstrap';
+
 /** Semantic-convention buckets for HTTP durations (seconds). */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 

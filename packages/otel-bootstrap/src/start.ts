@@ -6,7 +6,7 @@ import { readConfig } from './config.ts';
 import type { IdentitySource, UserIdentityHook } from './dau/active-users.ts';
 import { DailyActiveUsers } from './dau/active-users.ts';
 import type { ExportHandle } from './export/otlp.ts';
-import { installGlobalMeterProvider, ProxyMeterProvider } from './instrumentation/api-proxy.ts';
+import { ProxyMeterProvider, patchMetricsApi } from './instrumentation/api-proxy.ts';
 import { patchExpressRoute, patchExpressRouterUse, subscribeFastify } from './instrumentation/frameworks.ts';
 import type { Patchers } from './instrumentation/hooks.ts';
 import { installHooks } from './instrumentation/hooks.ts';
@@ -210,12 +210,13 @@ export function start(): State | undefined {
     if (inst.has('aws-sdk')) patchers['smithyClient'] = (c) => state.libs.patchSmithyClient(c);
     if (inst.has('pg')) patchers['pgClient'] = (c) => state.libs.patchPgClient(c);
     if (inst.has('amqplib')) patchers['amqpChannel'] = (c) => state.libs.patchAmqpChannel(c);
-    installHooks(patchers);
-    if (inst.has('runtime')) state.runtime = new RuntimeSampler();
     if (config.exporter !== 'none') {
       const proxy = new ProxyMeterProvider(() => switchToSdk(state));
-      if (installGlobalMeterProvider(proxy)) state.apiProxy = proxy;
+      state.apiProxy = proxy;
+      patchers['otelMetricsApi'] = (c) => patchMetricsApi(c, proxy);
     }
+    installHooks(patchers);
+    if (inst.has('runtime')) state.runtime = new RuntimeSampler();
 
     const source = identitySource(config);
     if (source.kind !== 'none') enableDau(state, source);

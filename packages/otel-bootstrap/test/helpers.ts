@@ -174,6 +174,17 @@ export async function waitForQuery(q: string, ok: (s: Sample[]) => boolean, time
   return last;
 }
 
+/** A free TCP port on 127.0.0.1 (for an app's own listener, e.g. the Prometheus exporter). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
 /** `{"GET /api/orders/:id 200": 3, ...}` from a `sum by (method, route, status)` result. */
 export function byKey(samples: Sample[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -194,13 +205,13 @@ export function sameCounts(a: Record<string, number>, b: Record<string, number>)
 export async function runScript(
   app: string,
   env: Record<string, string>,
-  preload: Preload = 'require-dir',
+  preload: Preload | 'none' = 'require-dir',
   node = process.execPath,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: Record<string, unknown>; stderr: string }> {
   const clean = { ...process.env };
   for (const k of Object.keys(clean)) if (k.startsWith('OTEL_') || k.startsWith('FOURSIGNALS_DAU')) delete clean[k];
   clean['NODE_OPTIONS'] = '';
-  const proc = spawn(node, [...preloadArgs(preload), join(APPS, app)], {
+  const proc = spawn(node, [...(preload === 'none' ? [] : preloadArgs(preload)), join(APPS, app)], {
     cwd: REPO_DIR,
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

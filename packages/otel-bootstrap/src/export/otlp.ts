@@ -6,6 +6,7 @@ import type http from 'node:http';
 import type { Attrs, AttrValue, Collection, Metric } from '../aggregation/collect.ts';
 import { collect, resourceAttributes } from '../aggregation/collect.ts';
 import { debug, describe, error } from '../log.ts';
+import { SCOPE_NAME } from '../metrics.ts';
 import type { State } from '../state.ts';
 import { VERSION } from '../version.ts';
 
@@ -256,7 +257,7 @@ export class LiteOtlpExporter implements ExportHandle {
   private async exportOnce(): Promise<void> {
     try {
       const c = await collect(this.state);
-      let body = encode(this.resource, { name: '@foursignals/otel-bootstrap', version: VERSION }, c);
+      let body = encode(this.resource, { name: SCOPE_NAME, version: VERSION }, c);
       if (this.state.config.compression === 'gzip') body = process.getBuiltinModule('node:zlib').gzipSync(body);
       await this.post(body);
       debug(`exported ${c.metrics.length} metrics (${body.length} bytes)`);

@@ -4,8 +4,8 @@
 // the reader's `metricProducers`. The default OTLP http/protobuf path (otlp.ts) never loads this file.
 
 import { hostname } from 'node:os';
-import type { Attributes, DiagLogger, HrTime } from '@opentelemetry/api';
-import { DiagLogLevel, diag, ValueType } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
+import { ValueType } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { MetricData, MetricProducer, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import {
@@ -18,8 +18,9 @@ import {
 import type { Collection } from '../aggregation/collect.ts';
 import { collect, resourceAttributes } from '../aggregation/collect.ts';
 import type { Config } from '../config.ts';
-import { debug, describe, error } from '../log.ts';
+import { describe, error } from '../log.ts';
 import type { MetricDef } from '../metrics.ts';
+import { SCOPE_NAME } from '../metrics.ts';
 import type { State } from '../state.ts';
 import { VERSION } from '../version.ts';
 import type { ExportHandle } from './otlp.ts';
@@ -69,31 +70,17 @@ export function toMetricData(c: Collection): MetricData[] {
   });
 }
 
-function diagLogger(): DiagLogger {
-  // The SDK's global error handler passes errors as JSON strings; print their message only.
-  const text = (msg: string): string => {
-    if (msg.startsWith('{')) {
-      try {
-        const m = (JSON.parse(msg) as { message?: unknown }).message;
-        if (typeof m === 'string') return m;
-      } catch {
-        // not JSON after all
+/** Logs the failed exports of our own exporter (rate-limited by log.ts). */
+function logFailures(exporter: PushMetricExporter, target: string): PushMetricExporter {
+  const send = exporter.export.bind(exporter);
+  exporter.export = (metrics, done) =>
+    send(metrics, (result) => {
+      if (result.code !== 0) {
+        error('sdk:export', `metrics export to ${target} failed: ${describe(result.error ?? 'unknown error')}`);
       }
-    }
-    return msg;
-  };
-  const fmt = (msg: string, args: unknown[]) =>
-    [text(msg), ...args.map((a) => (a instanceof Error ? describe(a) : typeof a === 'string' ? a : ''))]
-      .join(' ')
-      .trim();
-  const keyOf = (msg: string) => `diag:${text(msg).replace(/\(.*$/, '').slice(0, 80)}`;
-  return {
-    error: (msg, ...args) => error(keyOf(msg), fmt(msg, args)),
-    warn: (msg, ...args) => error(keyOf(msg), fmt(msg, args)),
-    info: (msg, ...args) => debug(fmt(msg, args)),
-    debug: (msg, ...args) => debug(fmt(msg, args)),
-    verbose: () => {},
-  };
+      done(result);
+    });
+  return exporter;
 }
 
 async function otlpExporter(config: Config): Promise<PushMetricExporter> {
@@ -119,17 +106,12 @@ async function otlpExporter(config: Config): Promise<PushMetricExporter> {
 
 export async function startSdk(state: State): Promise<ExportHandle> {
   const config = state.config;
-  const levels = {
-    none: DiagLogLevel.NONE,
-    error: DiagLogLevel.ERROR,
-    warn: DiagLogLevel.WARN,
-    info: DiagLogLevel.INFO,
-    debug: DiagLogLevel.DEBUG,
-  };
-  diag.setLogger(diagLogger(), { logLevel: levels[config.logLevel], suppressOverrideMessage: true });
+  // No diag.setLogger (nor core's setGlobalErrorHandler): diag.setLogger would create the API's global slot with our
+  // API version and break a host on another 1.x (its registrations would return false); both would take over the
+  // host's own logging. Export failures are logged by wrapping our exporter instead.
 
   const resource = resourceFromAttributes(resourceAttributes(state, hostname(), VERSION));
-  const scope = { name: '@foursignals/otel-bootstrap', version: VERSION };
+  const scope = { name: SCOPE_NAME, version: VERSION };
   const producer: MetricProducer = {
     async collect() {
       try {
@@ -165,7 +147,10 @@ export async function startSdk(state: State): Promise<ExportHandle> {
     // Scrapes of our own endpoint are not the application's traffic.
     state.http.ignoredServer = (reader as unknown as { _server?: unknown })._server;
   } else {
-    const exporter = config.exporter === 'console' ? new ConsoleMetricExporter() : await otlpExporter(config);
+    const exporter =
+      config.exporter === 'console'
+        ? new ConsoleMetricExporter()
+        : logFailures(await otlpExporter(config), config.endpoint);
     reader = new PeriodicExportingMetricReader({
       exporter,
       exportIntervalMillis: config.exportIntervalMillis,
