@@ -1,6 +1,7 @@
 // Every metric the dashboards and rules read, as its emitter declares it (OpenTelemetry name, instrument, unit),
 // and its Prometheus name derived by the collector's translation rules. Expressions refer to metrics only through
 // `M` and to labels only through `L`, so a renamed metric is changed in one place.
+import { SCOPE_NAME } from '@foursignals/otel-bootstrap/metrics';
 import { type MetricName, promLabel, promName } from './promnames.ts';
 
 function metric(name: string, instrument: MetricName['instrument'], unit: string): MetricName {
@@ -88,6 +89,13 @@ export const L = {
   cpuMode: promLabel('cpu.mode'),
   exporter: 'exporter',
 } as const;
+
+/**
+ * Selects otel-bootstrap's http.server.request.duration: a service with its own OpenTelemetry instrumentation
+ * (@opentelemetry/instrumentation-http) records the same metric name under another instrumentation scope, which
+ * would count every request twice.
+ */
+export const HTTP_OURS = `otel_scope_name="${SCOPE_NAME}"`;
 
 /**
  * Selects the RabbitMQ receiver's series: the broker's own rabbitmq_prometheus plugin (scraped by the collector)

@@ -1,6 +1,8 @@
 // The seed's table, declared once: every signal the company asked for, with the PromQL that reads it back and the
 // InfluxDB measurement that must hold it too. The view, `--json`, and the end-to-end test all come from this list.
 
+import { SCOPE_NAME } from '@foursignals/otel-bootstrap/metrics';
+
 export type Format = 'rps' | 'percent' | 'seconds' | 'bytes' | 'count' | 'per_min' | 'eur' | 'per_hour' | 'per_day';
 
 export interface SignalRow {
@@ -19,6 +21,8 @@ export interface SignalRow {
 }
 
 const HTTP = 'http_server_request_duration_seconds';
+/** otel-bootstrap's series only: a service's own instrumentation-http records the same name in another scope. */
+const HTTP_OURS = `otel_scope_name="${SCOPE_NAME}"`;
 const W = '1m';
 /**
  * Gauges are read over a short window so a process that is gone (its last sample lingers 5 min in an instant query)
@@ -28,7 +32,7 @@ const LIVE = '20s';
 const SCRAPED = '1m';
 
 function redRows(system: string, svc: string, method: SignalRow['method']): SignalRow[] {
-  const sel = `service_name="${svc}"`;
+  const sel = `${HTTP_OURS},service_name="${svc}"`;
   const influx = { measurement: 'http.server.request.duration', where: `"service.name" = '${svc}'` };
   return [
     {
