@@ -9,7 +9,17 @@ import type { LogLevel } from './log.ts';
 import { warnOnce } from './log.ts';
 
 /** Instrumentations that OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS can name. */
-export const INSTRUMENTATIONS = ['http', 'express', 'fastify', 'aws-sdk', 'pg', 'amqplib', 'runtime'] as const;
+export const INSTRUMENTATIONS = [
+  'http',
+  'express',
+  'fastify',
+  'koa',
+  'hapi',
+  'aws-sdk',
+  'pg',
+  'amqplib',
+  'runtime',
+] as const;
 export type Instrumentation = (typeof INSTRUMENTATIONS)[number];
 
 export type MetricsExporter = 'otlp' | 'prometheus' | 'console' | 'none';

@@ -30,7 +30,7 @@ export const METRICS = {
     unit: 's',
     description: 'Duration of HTTP server requests.',
     attributes: ['http.request.method', 'http.route', 'http.response.status_code', 'error.type'],
-    source: 'http (route from express / fastify)',
+    source: 'http (route from express / fastify / koa / hapi)',
   },
   s3ClientDuration: {
     name: 's3.client.request.duration',

@@ -7,7 +7,13 @@ import type { IdentitySource, UserIdentityHook } from './dau/active-users.ts';
 import { DailyActiveUsers } from './dau/active-users.ts';
 import type { ExportHandle } from './export/otlp.ts';
 import { ProxyMeterProvider, patchMetricsApi } from './instrumentation/api-proxy.ts';
-import { patchExpressRoute, patchExpressRouterUse, subscribeFastify } from './instrumentation/frameworks.ts';
+import {
+  patchExpressRoute,
+  patchExpressRouterUse,
+  patchHapiRequest,
+  patchKoaContext,
+  subscribeFastify,
+} from './instrumentation/frameworks.ts';
 import type { Patchers } from './instrumentation/hooks.ts';
 import { installHooks } from './instrumentation/hooks.ts';
 import { HttpServerMetrics } from './instrumentation/http.ts';
@@ -207,6 +213,8 @@ export function start(): State | undefined {
       patchers['expressRoute'] = patchExpressRoute;
       patchers['expressRouterUse'] = patchExpressRouterUse;
     }
+    if (inst.has('koa')) patchers['koaContext'] = patchKoaContext;
+    if (inst.has('hapi')) patchers['hapiRequest'] = patchHapiRequest;
     if (inst.has('aws-sdk')) patchers['smithyClient'] = (c) => state.libs.patchSmithyClient(c);
     if (inst.has('pg')) patchers['pgClient'] = (c) => state.libs.patchPgClient(c);
     if (inst.has('amqplib')) patchers['amqpChannel'] = (c) => state.libs.patchAmqpChannel(c);

@@ -5,12 +5,14 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import {
   type App,
+  assertInPrometheus,
   byKey,
   load,
   otlpEnv,
+  type Plan,
   type Preload,
   request,
-  sameCounts,
+  runPlan,
   startApp,
   unexpectedStderr,
   uniqueService,
@@ -22,24 +24,6 @@ const apps: App[] = [];
 after(async () => {
   await Promise.all(apps.map((a) => a.stop('SIGKILL')));
 });
-
-type Plan = [method: string, path: string, times: number, expectKey: string][];
-
-async function runPlan(app: App, plan: Plan): Promise<Record<string, number>> {
-  const expected: Record<string, number> = {};
-  for (const [method, path, times, key] of plan) {
-    const res = await load(app.port, times, 4, () => [method, path]);
-    for (const r of res) assert.equal(r.error, undefined, `${method} ${path} failed: ${r.error}`);
-    expected[key] = (expected[key] ?? 0) + times;
-  }
-  return expected;
-}
-
-async function assertInPrometheus(service: string, expected: Record<string, number>): Promise<void> {
-  const q = `sum by (http_request_method, http_route, http_response_status_code) (${METRIC}{service_name="${service}"})`;
-  const got = byKey(await waitForQuery(q, (s) => sameCounts(byKey(s), expected)));
-  assert.deepEqual(got, expected);
-}
 
 const expressPlan: Plan = [
   ['GET', '/api/orders/1', 7, 'GET /api/orders/:id 200'],

@@ -55,6 +55,13 @@ const TARGETS: Target[] = [
     expr: 'module.exports',
     patcher: 'expressRouterUse',
   },
+  // Koa (2 and 3; its ESM entry wraps the CommonJS lib) and Hapi.
+  { match: (u) => u.endsWith('/node_modules/koa/lib/context.js'), expr: 'module.exports', patcher: 'koaContext' },
+  {
+    match: (u) => u.endsWith('/node_modules/@hapi/hapi/lib/request.js'),
+    expr: 'module.exports',
+    patcher: 'hapiRequest',
+  },
   // @opentelemetry/api, any 1.x (build/{src,esm,esnext}/api/metrics.js up to 1.9, dist/api/metrics.{cjs,mjs} from
   // 1.10), under any package directory name (npm aliases): the host's own MetricsAPI class, see api-proxy.ts.
   {
