@@ -15,6 +15,7 @@ export const INSTRUMENTATIONS = [
   'fastify',
   'koa',
   'hapi',
+  'undici',
   'aws-sdk',
   'pg',
   'amqplib',

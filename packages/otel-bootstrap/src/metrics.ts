@@ -32,6 +32,21 @@ export const METRICS = {
     attributes: ['http.request.method', 'http.route', 'http.response.status_code', 'error.type'],
     source: 'http (route from express / fastify / koa / hapi)',
   },
+  httpClientDuration: {
+    name: 'http.client.request.duration',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Duration of outbound HTTP requests, until the response headers arrived or the request failed.',
+    attributes: [
+      'http.request.method',
+      'server.address',
+      'server.port',
+      'url.scheme',
+      'http.response.status_code',
+      'error.type',
+    ],
+    source: 'http (node:http / https), undici (fetch)',
+  },
   s3ClientDuration: {
     name: 's3.client.request.duration',
     kind: 'histogram',

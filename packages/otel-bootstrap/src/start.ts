@@ -17,6 +17,7 @@ import {
 import type { Patchers } from './instrumentation/hooks.ts';
 import { installHooks } from './instrumentation/hooks.ts';
 import { HttpServerMetrics } from './instrumentation/http.ts';
+import { HttpClientMetrics, ownEndpoint } from './instrumentation/http-client.ts';
 import { LibraryMetrics } from './instrumentation/libraries.ts';
 import { RuntimeSampler } from './instrumentation/runtime.ts';
 import { debug, describe, error, info, setLogLevel, warnOnce } from './log.ts';
@@ -111,6 +112,7 @@ function switchToSdk(state: State): void {
 function hasData(state: State): boolean {
   return (
     state.http.series > 0 ||
+    state.httpClient.table.cells.size > 0 ||
     state.libs.s3.cells.size > 0 ||
     state.libs.db.cells.size > 0 ||
     state.libs.sent.values.size > 0
@@ -195,6 +197,7 @@ export function start(): State | undefined {
       instanceId: randomUUID(),
       startTime: Date.now(),
       http: new HttpServerMetrics(config.httpMaxSeries),
+      httpClient: new HttpClientMetrics(config.exporter === 'otlp' ? ownEndpoint(config.endpoint) : undefined),
       libs: new LibraryMetrics(),
       runtime: undefined,
       dau: undefined,
@@ -207,6 +210,7 @@ export function start(): State | undefined {
     (globalThis as { [STATE]?: State })[STATE] = state;
 
     if (inst.has('http')) state.http.subscribe();
+    state.httpClient.subscribe(inst.has('http'), inst.has('undici'));
     if (inst.has('fastify')) subscribeFastify();
     const patchers: Patchers = {};
     if (inst.has('express')) {

@@ -71,6 +71,7 @@ export async function collect(state: State): Promise<Collection> {
   const out: (Metric | undefined)[] = [];
   const { http, libs, runtime, dau } = state;
   out.push(histogram(METRICS.httpServerDuration, http.bounds, http.cells()));
+  out.push(histogram(METRICS.httpClientDuration, state.httpClient.table.bounds, state.httpClient.table.all()));
   out.push(histogram(METRICS.s3ClientDuration, libs.s3.bounds, libs.s3.all()));
   out.push(histogram(METRICS.dbClientDuration, libs.db.bounds, libs.db.all()));
   out.push(sum(METRICS.messagingSent, true, counterPoints(libs.sent)));
@@ -78,6 +79,9 @@ export async function collect(state: State): Promise<Collection> {
   const overflow: NumberPoint[] = [];
   if (http.overflowCount > 0)
     overflow.push({ attributes: { 'metric.name': METRICS.httpServerDuration.name }, value: http.overflowCount });
+  const client = state.httpClient.table;
+  if (client.overflowCount > 0)
+    overflow.push({ attributes: { 'metric.name': METRICS.httpClientDuration.name }, value: client.overflowCount });
   if (libs.s3.overflowCount > 0)
     overflow.push({ attributes: { 'metric.name': METRICS.s3ClientDuration.name }, value: libs.s3.overflowCount });
   if (libs.db.overflowCount > 0)
