@@ -458,3 +458,100 @@ test('partial_success is logged once; Retry-After dates and seconds are read', a
     fake.close();
   }
 });
+
+test('OTLP over https with the certificate variables: the CA is trusted and the client certificate sent (mTLS)', async () => {
+  // Throw-away CA, server and client certificates from the openssl command line (Debian's openssl package).
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const https = await import('node:https');
+  const dir = mkdtempSync(join(tmpdir(), 'ob-tls-'));
+  const f = (n: string) => join(dir, n);
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=test-ca',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+  );
+  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  for (const who of ['server', 'client']) {
+    ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${who}`,
+      '-keyout',
+      f(`${who}.key`),
+      '-out',
+      f(`${who}.csr`),
+    );
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${who}.csr`),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-out',
+      f(`${who}.pem`),
+      ...(who === 'server' ? ['-extfile', f('san.ext')] : []),
+    );
+  }
+  const peers: string[] = [];
+  const bodies: Uint8Array[] = [];
+  const server = https.createServer(
+    {
+      key: readFileSync(f('server.key')),
+      cert: readFileSync(f('server.pem')),
+      ca: readFileSync(f('ca.pem')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (req, res) => {
+      peers.push((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN ?? '');
+      const chunks: Buffer[] = [];
+      req.on('data', (d: Buffer) => chunks.push(d));
+      req.on('end', () => {
+        bodies.push(new Uint8Array(Buffer.concat(chunks)));
+        res.end();
+      });
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const app = await startApp('express.cjs', {
+    OTEL_SERVICE_NAME: uniqueService('mtls'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: `https://127.0.0.1:${(server.address() as { port: number }).port}`,
+    OTEL_EXPORTER_OTLP_CERTIFICATE: f('ca.pem'),
+    OTEL_EXPORTER_OTLP_CLIENT_KEY: f('client.key'),
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: f('client.pem'),
+    OTEL_METRIC_EXPORT_INTERVAL: '300',
+  });
+  try {
+    await load(app.port, 6, 2, () => ['GET', '/api/orders/1']);
+    await until('the requests exported over mTLS', () => bodies.some((b) => httpCount(b).count === 6));
+    assert.ok(peers.every((p) => p === 'client'));
+    assert.equal(app.stderr(), '');
+  } finally {
+    await app.stop('SIGKILL');
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
