@@ -176,17 +176,6 @@ export async function waitForQuery(q: string, ok: (s: Sample[]) => boolean, time
   return last;
 }
 
-/** A free TCP port on 127.0.0.1 (for an app's own listener, e.g. the Prometheus exporter). */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 /** `{"GET /api/orders/:id 200": 3, ...}` from a `sum by (method, route, status)` result. */
 export function byKey(samples: Sample[]): Record<string, number> {
   const out: Record<string, number> = {};
