@@ -476,11 +476,11 @@ export class LiteOtlpExporter implements ExportHandle {
               ),
             );
           });
-          res.on('error', (err) => reject(new ExportError(describe(err), true)));
+          res.on('error', (err) => reject(new ExportError((err as Error).message ?? String(err), true)));
         },
       );
       req.on('timeout', () => req.destroy(new Error(`timed out after ${cfg.timeoutMillis} ms`)));
-      req.on('error', (err) => reject(new ExportError(describe(err), true)));
+      req.on('error', (err) => reject(new ExportError((err as Error).message ?? String(err), true)));
       // A periodic export must not keep the process alive on its own; the last one (shutdown) must.
       req.on('socket', (s) => {
         if (!this.final) s.unref();
