@@ -5,8 +5,11 @@
 //   node bench/bootstrap/run.ts --mode ab [--pairs 8] [--framework express|fastify]
 //   node bench/bootstrap/run.ts --mode profile [--seconds 5] [--framework express|fastify]
 //
-// Variants: plain; @opentelemetry/auto-instrumentations-node/register (defaults); prom-client histogram middleware;
-// otel-bootstrap (metrics); otel-bootstrap with DAU (header identity, 1,000 distinct users). Every exporter points
+// Variants: plain; the official baseline (@opentelemetry/sdk-node with only the http and express instrumentations,
+// traces off, OTLP http/protobuf metrics: sdk-node.cjs); prom-client histogram middleware; otel-bootstrap (metrics,
+// every instrumentation on, outbound HTTP included); otel-bootstrap with DAU (header identity, 1,000 distinct users).
+// `--only 'auto-instrumentations register'` adds @opentelemetry/auto-instrumentations-node/register (defaults).
+// Every round runs every variant; the spread is that of the per-round ratios to plain (same round, same noise). Every exporter points
 // at a closed local port so the benchmark measures the instrumentation, not a collector; the export interval is
 // 1 s so that collection and encoding are inside the measurement.
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
@@ -51,8 +54,13 @@ const base = {
   // Export (and fail) every second, so the RSS figures include the export path, not only the idle hooks.
   OTEL_METRIC_EXPORT_INTERVAL: '1000',
 };
-let variants: Variant[] = [
+const allVariants: Variant[] = [
   { name: 'plain', args: [], env: {} },
+  {
+    name: 'sdk-node (http + express; traces off)',
+    args: ['--require', join(here, 'sdk-node.cjs')],
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOG_LEVEL: 'none' },
+  },
   {
     name: 'auto-instrumentations register',
     args: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
@@ -67,7 +75,9 @@ let variants: Variant[] = [
     dau: true,
   },
 ];
-if (values.only) variants = variants.filter((v) => values.only!.split(',').includes(v.name));
+const variants = values.only
+  ? allVariants.filter((v) => v.name === 'plain' || values.only!.split(',').includes(v.name))
+  : allVariants.filter((v) => v.name !== 'auto-instrumentations register');
 
 interface Sample {
   /** Server CPU microseconds per request. */
@@ -339,24 +349,27 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const plain = samples.get('plain');
-const plainRps = plain ? median(plain.map((s) => s.rps)) : Number.NaN;
-const plainStart = plain ? median(plain.map((s) => s.startupMs)) : Number.NaN;
-const plainRss = plain ? median(plain.map((s) => s.idleRssMiB)) : Number.NaN;
+const plain = samples.get('plain')!;
+const plainStart = median(plain.map((s) => s.startupMs));
+const plainRss = median(plain.map((s) => s.idleRssMiB));
+/** Per-round ratios to plain: median and [min, max]. */
+const ratios = (ss: Sample[], f: (s: Sample) => number) => {
+  const r = ss.map((s, i) => f(s) / f(plain[i]!));
+  return `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)}]`;
+};
 console.log(
-  `\n${values.framework}, ${connections} connections, ${seconds} s x ${rounds} interleaved rounds, Node ${process.versions.node}, medians\n`,
+  `\n${values.framework}, ${connections} connections, ${seconds} s x ${rounds} interleaved rounds, Node ${process.versions.node}; ratios to plain: median of the per-round ratios [min-max]\n`,
 );
-const plainCpu = plain ? median(plain.map((s) => s.cpuUs)) : Number.NaN;
 console.log(
-  '| variant | req/s | vs plain | server CPU us/req (vs plain) | p99 ms | start-up ms (vs plain) | idle RSS MiB (vs plain) | RSS after load MiB | errors |',
+  '| variant | req/s | throughput vs plain | server CPU us/req | CPU per request vs plain | p99 ms | start-up ms (vs plain) | idle RSS MiB (vs plain) | RSS after load MiB | errors |',
 );
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const v of variants) {
   const ss = samples.get(v.name)!;
   const rps = median(ss.map((s) => s.rps));
   const st = median(ss.map((s) => s.startupMs));
   const rss = median(ss.map((s) => s.idleRssMiB));
   console.log(
-    `| ${v.name} | ${rps.toFixed(0)} | ${(rps / plainRps).toFixed(2)} | ${median(ss.map((s) => s.cpuUs)).toFixed(1)} (${(median(ss.map((s) => s.cpuUs)) / plainCpu).toFixed(2)}x) | ${median(ss.map((s) => s.p99)).toFixed(1)} | ${st.toFixed(0)} (${st - plainStart >= 0 ? '+' : ''}${(st - plainStart).toFixed(0)}) | ${rss.toFixed(1)} (${rss - plainRss >= 0 ? '+' : ''}${(rss - plainRss).toFixed(1)}) | ${median(ss.map((s) => s.loadedRssMiB)).toFixed(1)} | ${ss.reduce((a, s) => a + s.errors, 0)} |`,
+    `| ${v.name} | ${rps.toFixed(0)} | ${ratios(ss, (s) => s.rps)} | ${median(ss.map((s) => s.cpuUs)).toFixed(1)} | ${ratios(ss, (s) => s.cpuUs)} | ${median(ss.map((s) => s.p99)).toFixed(1)} | ${st.toFixed(0)} (${st - plainStart >= 0 ? '+' : ''}${(st - plainStart).toFixed(0)}) | ${rss.toFixed(1)} (${rss - plainRss >= 0 ? '+' : ''}${(rss - plainRss).toFixed(1)}) | ${median(ss.map((s) => s.loadedRssMiB)).toFixed(1)} | ${ss.reduce((a, s) => a + s.errors, 0)} |`,
   );
 }

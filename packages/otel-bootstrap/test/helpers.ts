@@ -1,5 +1,7 @@
 // Test helpers: spawn a real app with the bootstrap preloaded, drive it with real HTTP requests, read what
 // reached Prometheus through the real collector.
+
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -153,17 +155,37 @@ export function sameCounts(a: Record<string, number>, b: Record<string, number>)
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
 }
 
+/** Requests to send: method, path, how many times, and the `byKey` key they must be counted under. */
+export type Plan = [method: string, path: string, times: number, expectKey: string][];
+
+export async function runPlan(app: App, plan: Plan): Promise<Record<string, number>> {
+  const expected: Record<string, number> = {};
+  for (const [method, path, times, key] of plan) {
+    const res = await load(app.port, times, 4, () => [method, path]);
+    for (const r of res) assert.equal(r.error, undefined, `${method} ${path} failed: ${r.error}`);
+    expected[key] = (expected[key] ?? 0) + times;
+  }
+  return expected;
+}
+
+/** Prometheus holds exactly `expected` (bootstrap's scope), per method, route template and status. */
+export async function assertInPrometheus(service: string, expected: Record<string, number>): Promise<void> {
+  const q = `sum by (http_request_method, http_route, http_response_status_code) (http_server_request_duration_seconds_count{service_name="${service}"})`;
+  const got = byKey(await waitForQuery(q, (s) => sameCounts(byKey(s), expected)));
+  assert.deepEqual(got, expected);
+}
+
 /** Runs a script app to completion; returns its exit, its last stdout JSON line and its stderr. */
 export async function runScript(
   app: string,
   env: Record<string, string>,
-  preload: Preload = 'require-dir',
+  preload: Preload | 'none' = 'require-dir',
   node = process.execPath,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: Record<string, unknown>; stderr: string }> {
   const clean = { ...process.env };
   for (const k of Object.keys(clean)) if (k.startsWith('OTEL_') || k.startsWith('FOURSIGNALS_DAU')) delete clean[k];
   clean['NODE_OPTIONS'] = '';
-  const proc = spawn(node, [...preloadArgs(preload), join(APPS, app)], {
+  const proc = spawn(node, [...(preload === 'none' ? [] : preloadArgs(preload)), join(APPS, app)], {
     cwd: REPO_DIR,
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
