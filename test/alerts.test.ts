@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { PORTS } from '@foursignals/stack';
+import { freePort } from '@foursignals/test-support';
 import { durationSeconds, loadConfig } from '../packages/dashboards/src/config.ts';
 import { CONFIG_FILE, REPO_ROOT } from '../packages/dashboards/src/generate.ts';
 import { noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
@@ -41,17 +41,6 @@ let server: Server;
 let company: RunningService[] = [];
 const load = new AbortController();
 let loadDone: Promise<unknown> = Promise.resolve();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 /** RabbitMQ management API call with the stack's management user. */
 async function management(method: string, path: string, body?: unknown): Promise<void> {

@@ -8,11 +8,11 @@
 // receiver has counted dead letters (they exist only after the first one).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@foursignals/test-support';
 import { loadConfig } from '../packages/dashboards/src/config.ts';
 import { dashboards } from '../packages/dashboards/src/dashboards/index.ts';
 import { backtest, FORECASTS, writeBacktest } from '../packages/dashboards/src/forecast.ts';
@@ -35,17 +35,6 @@ const faultsFile = join(dir, 'faults.json');
 let company: RunningService[] = [];
 const load = new AbortController();
 let loadDone: Promise<unknown> = Promise.resolve();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 before(async () => {
   writeFaults(faultsFile, { ...noFaults(), poison: true });

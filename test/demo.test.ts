@@ -4,10 +4,10 @@
 // a value in Prometheus and in InfluxDB; each fault switch moves its signal while the others stay calm.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { freePort } from '@foursignals/test-support';
 import { type Faults, noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
 import type { CountRow } from '../packages/demo/src/loadgen/counter.ts';
 import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
@@ -34,17 +34,6 @@ const dir = mkdtempSync(join(tmpdir(), 'foursignals-demo-e2e-'));
 const faultsFile = join(dir, 'faults.json');
 let company: RunningService[] = [];
 let targets: Record<'mes-api' | 'shop-api' | 'crm-api', string>;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 function setFaults(f: Partial<Faults>): void {
   writeFaults(faultsFile, { ...noFaults(), ...f });

@@ -5,18 +5,22 @@
 //   node bench/bootstrap/run.ts --mode ab [--pairs 8] [--framework express|fastify]
 //   node bench/bootstrap/run.ts --mode profile [--seconds 5] [--framework express|fastify]
 //
-// Variants: plain; @opentelemetry/auto-instrumentations-node/register (defaults); prom-client histogram middleware;
-// otel-bootstrap (metrics); otel-bootstrap with DAU (header identity, 1,000 distinct users). Every exporter points
+// Variants: plain; the official baseline (@opentelemetry/sdk-node with only the http and express instrumentations,
+// traces off, OTLP http/protobuf metrics: sdk-node.cjs); prom-client histogram middleware; otel-bootstrap (metrics,
+// every instrumentation on, outbound HTTP included); otel-bootstrap with DAU (header identity, 1,000 distinct users).
+// `--only 'auto-instrumentations register'` adds @opentelemetry/auto-instrumentations-node/register (defaults).
+// Every round runs every variant; the spread is that of the per-round ratios to plain (same round, same noise). Every exporter points
 // at a closed local port so the benchmark measures the instrumentation, not a collector; the export interval is
 // 1 s so that collection and encoding are inside the measurement.
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { freePort } from '../../packages/test-support/src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -50,8 +54,13 @@ const base = {
   // Export (and fail) every second, so the RSS figures include the export path, not only the idle hooks.
   OTEL_METRIC_EXPORT_INTERVAL: '1000',
 };
-let variants: Variant[] = [
+const allVariants: Variant[] = [
   { name: 'plain', args: [], env: {} },
+  {
+    name: 'sdk-node (http + express; traces off)',
+    args: ['--require', join(here, 'sdk-node.cjs')],
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOG_LEVEL: 'none' },
+  },
   {
     name: 'auto-instrumentations register',
     args: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
@@ -66,7 +75,9 @@ let variants: Variant[] = [
     dau: true,
   },
 ];
-if (values.only) variants = variants.filter((v) => values.only!.split(',').includes(v.name));
+const variants = values.only
+  ? allVariants.filter((v) => v.name === 'plain' || values.only!.split(',').includes(v.name))
+  : allVariants.filter((v) => v.name !== 'auto-instrumentations register');
 
 interface Sample {
   /** Server CPU microseconds per request. */
@@ -79,15 +90,6 @@ interface Sample {
   errors: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** CPU seconds (user + system) the process used so far, from /proc (clock ticks of 10 ms). */
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -98,6 +100,40 @@ function cpuSeconds(pid: number): number {
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** The port the bench app prints (`{"port":N}` on stdout) once it listens; rejects if it exits first. */
+function appPort(proc: ChildProcessByStdio<null, Readable, null>, name: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /\{"port":(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.on('exit', (c) => reject(new Error(`${name} exited ${c}`)));
+  });
+}
+
+/**
+ * GET /api/orders/<id> over 10,000 order ids; with DAU on, 1,000 distinct users. One request sequence for every
+ * measurement of a variant (the id counter lives as long as the returned list).
+ */
+function orderRequests(v: Variant) {
+  let user = 0;
+  return [
+    {
+      method: 'GET',
+      setupRequest: (req: Record<string, unknown>) => {
+        const id = user++;
+        return {
+          ...req,
+          path: `/api/orders/${id % 10_000}`,
+          headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
+        };
+      },
+    },
+  ];
 }
 
 async function runOnce(v: Variant): Promise<Sample> {
@@ -121,7 +157,6 @@ async function runOnce(v: Variant): Promise<Sample> {
     // Idle RSS after the first export (at 1 s) has happened.
     await new Promise((r) => setTimeout(r, 2000));
     const idleRssMiB = rssMiB(proc.pid!);
-    let user = 0;
     // Warm-up (JIT, connection pools), not measured.
     await autocannon({ url: `http://127.0.0.1:${port}/api/orders/1`, connections, duration: 1 });
     const cpu0 = cpuSeconds(proc.pid!);
@@ -129,19 +164,7 @@ async function runOnce(v: Variant): Promise<Sample> {
       url: `http://127.0.0.1:${port}`,
       connections,
       duration: seconds,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req: Record<string, unknown>) => {
-            const id = user++;
-            return {
-              ...req,
-              path: `/api/orders/${id % 10_000}`,
-              headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
-            };
-          },
-        },
-      ],
+      requests: orderRequests(v),
     });
     const loadedRssMiB = rssMiB(proc.pid!);
     const cpuUs = ((cpuSeconds(proc.pid!) - cpu0) * 1e6) / result.requests.total;
@@ -178,20 +201,12 @@ async function runAb(
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      proc.stdout.on('data', (d) => {
-        out += d;
-        const m = /\{"port":(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      proc.on('exit', (c) => reject(new Error(`${v.name} exited ${c}`)));
-    });
+    const port = await appPort(proc, v.name);
     await new Promise((r) => setTimeout(r, 300));
     await autocannon({ url: `http://127.0.0.1:${port}/api/orders/1`, connections, duration: 2 });
     // Per slice: [requests, cpu seconds]; slices 2k and 2k+1 form a pair (one on, one off, order alternating).
     const slices: { on: boolean; requests: number; cpu: number }[] = [];
-    let user = 0;
+    const requests = orderRequests(v);
     for (let i = 0; i < pairs * 2; i++) {
       // on/off, then off/on: alternate which half goes first.
       const isOn = (i % 2 === 0) === (Math.floor(i / 2) % 2 === 0);
@@ -201,19 +216,7 @@ async function runAb(
         url: `http://127.0.0.1:${port}`,
         connections,
         duration: 1,
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (req: Record<string, unknown>) => {
-              const id = user++;
-              return {
-                ...req,
-                path: `/api/orders/${id % 10_000}`,
-                headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
-              };
-            },
-          },
-        ],
+        requests,
       });
       slices.push({ on: isOn, requests: r.requests.total, cpu: cpuSeconds(proc.pid!) - c0 });
     }
@@ -257,33 +260,12 @@ async function runProfile(v: Variant, pattern: RegExp): Promise<{ busyMs: number
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /\{"port":(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    proc.on('exit', (c) => reject(new Error(`${v.name} exited ${c}`)));
-  });
-  let user = 0;
+  const port = await appPort(proc, v.name);
   await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
     duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (req: Record<string, unknown>) => {
-          const id = user++;
-          return {
-            ...req,
-            path: `/api/orders/${id % 10_000}`,
-            headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
-          };
-        },
-      },
-    ],
+    requests: orderRequests(v),
   });
   await new Promise((r) => proc.on('exit', r));
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
@@ -367,24 +349,27 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const plain = samples.get('plain');
-const plainRps = plain ? median(plain.map((s) => s.rps)) : Number.NaN;
-const plainStart = plain ? median(plain.map((s) => s.startupMs)) : Number.NaN;
-const plainRss = plain ? median(plain.map((s) => s.idleRssMiB)) : Number.NaN;
+const plain = samples.get('plain')!;
+const plainStart = median(plain.map((s) => s.startupMs));
+const plainRss = median(plain.map((s) => s.idleRssMiB));
+/** Per-round ratios to plain: median and [min, max]. */
+const ratios = (ss: Sample[], f: (s: Sample) => number) => {
+  const r = ss.map((s, i) => f(s) / f(plain[i]!));
+  return `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)}]`;
+};
 console.log(
-  `\n${values.framework}, ${connections} connections, ${seconds} s x ${rounds} interleaved rounds, Node ${process.versions.node}, medians\n`,
+  `\n${values.framework}, ${connections} connections, ${seconds} s x ${rounds} interleaved rounds, Node ${process.versions.node}; ratios to plain: median of the per-round ratios [min-max]\n`,
 );
-const plainCpu = plain ? median(plain.map((s) => s.cpuUs)) : Number.NaN;
 console.log(
-  '| variant | req/s | vs plain | server CPU us/req (vs plain) | p99 ms | start-up ms (vs plain) | idle RSS MiB (vs plain) | RSS after load MiB | errors |',
+  '| variant | req/s | throughput vs plain | server CPU us/req | CPU per request vs plain | p99 ms | start-up ms (vs plain) | idle RSS MiB (vs plain) | RSS after load MiB | errors |',
 );
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const v of variants) {
   const ss = samples.get(v.name)!;
   const rps = median(ss.map((s) => s.rps));
   const st = median(ss.map((s) => s.startupMs));
   const rss = median(ss.map((s) => s.idleRssMiB));
   console.log(
-    `| ${v.name} | ${rps.toFixed(0)} | ${(rps / plainRps).toFixed(2)} | ${median(ss.map((s) => s.cpuUs)).toFixed(1)} (${(median(ss.map((s) => s.cpuUs)) / plainCpu).toFixed(2)}x) | ${median(ss.map((s) => s.p99)).toFixed(1)} | ${st.toFixed(0)} (${st - plainStart >= 0 ? '+' : ''}${(st - plainStart).toFixed(0)}) | ${rss.toFixed(1)} (${rss - plainRss >= 0 ? '+' : ''}${(rss - plainRss).toFixed(1)}) | ${median(ss.map((s) => s.loadedRssMiB)).toFixed(1)} | ${ss.reduce((a, s) => a + s.errors, 0)} |`,
+    `| ${v.name} | ${rps.toFixed(0)} | ${ratios(ss, (s) => s.rps)} | ${median(ss.map((s) => s.cpuUs)).toFixed(1)} | ${ratios(ss, (s) => s.cpuUs)} | ${median(ss.map((s) => s.p99)).toFixed(1)} | ${st.toFixed(0)} (${st - plainStart >= 0 ? '+' : ''}${(st - plainStart).toFixed(0)}) | ${rss.toFixed(1)} (${rss - plainRss >= 0 ? '+' : ''}${(rss - plainRss).toFixed(1)}) | ${median(ss.map((s) => s.loadedRssMiB)).toFixed(1)} | ${ss.reduce((a, s) => a + s.errors, 0)} |`,
   );
 }

@@ -4,7 +4,7 @@
 // through `label()` / `matcher()`, so an attribute or value a metric does not declare is a compile error.
 import { BUSINESS_METRICS } from '@foursignals/demo/metrics';
 import { label, matcher, promLabel, promNames } from '@foursignals/metric-spec';
-import { METRICS as BOOTSTRAP } from '@foursignals/otel-bootstrap/metrics';
+import { METRICS as BOOTSTRAP, SCOPE_NAME as BOOTSTRAP_SCOPE } from '@foursignals/otel-bootstrap/metrics';
 import { HEALTH_METRICS } from '@foursignals/receiver-core';
 import { METRICS as PG } from '@foursignals/receiver-postgresql/metrics';
 import { METRICS as RMQ } from '@foursignals/receiver-rabbitmq/metrics';
@@ -72,6 +72,13 @@ export const L = {
   cpuMode: label(BOOTSTRAP.cpuUtilization, 'cpu.mode'),
   exporter: 'exporter',
 } as const;
+
+/**
+ * otel-bootstrap's http.server.request.duration only: a service with its own OpenTelemetry instrumentation
+ * (@opentelemetry/instrumentation-http) records the same metric name under another instrumentation scope, which
+ * would count every request twice.
+ */
+export const HTTP_OURS = `${promLabel('otel.scope.name')}="${BOOTSTRAP_SCOPE}"`;
 
 /** The S3 calls among the RPC client durations (AWS SDK calls: rpc.system.name = aws-api, rpc.service = S3). */
 export const S3_CALLS = `${matcher(BOOTSTRAP.s3ClientDuration, 'rpc.system.name', 'aws-api')}, ${matcher(BOOTSTRAP.s3ClientDuration, 'rpc.service', 'S3')}`;

@@ -5,12 +5,64 @@
 //   4. the defaults below.
 // A value that does not parse is logged once and ignored (the next level applies); nothing here throws.
 
+import type { ResourceDetector } from './export/resource.ts';
+import { RESOURCE_DETECTORS } from './export/resource.ts';
 import type { LogLevel } from './log.ts';
-import { warnOnce } from './log.ts';
+import { info, warnOnce } from './log.ts';
 
 /** Instrumentations that OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS can name. */
-export const INSTRUMENTATIONS = ['http', 'express', 'fastify', 'aws-sdk', 'pg', 'amqplib', 'runtime'] as const;
+export const INSTRUMENTATIONS = [
+  'http',
+  'express',
+  'fastify',
+  'koa',
+  'hapi',
+  'undici',
+  'aws-sdk',
+  'pg',
+  'amqplib',
+  'runtime',
+] as const;
 export type Instrumentation = (typeof INSTRUMENTATIONS)[number];
+
+/**
+ * The other names @opentelemetry/auto-instrumentations-node accepts in OTEL_NODE_*_INSTRUMENTATIONS, so a variable
+ * shared with it is not reported as wrong (`runtime-node` is our `runtime`; NestJS is measured through express /
+ * fastify).
+ */
+const AUTO_INSTRUMENTATIONS = new Set([
+  'aws-lambda',
+  'bunyan',
+  'cassandra-driver',
+  'connect',
+  'cucumber',
+  'dataloader',
+  'dns',
+  'fs',
+  'generic-pool',
+  'graphql',
+  'grpc',
+  'ioredis',
+  'kafkajs',
+  'knex',
+  'lru-memoizer',
+  'memcached',
+  'mongodb',
+  'mongoose',
+  'mysql',
+  'mysql2',
+  'nestjs-core',
+  'net',
+  'openai',
+  'oracledb',
+  'pino',
+  'redis',
+  'restify',
+  'router',
+  'socket.io',
+  'tedious',
+  'winston',
+]);
 
 export type MetricsExporter = 'otlp' | 'prometheus' | 'console' | 'none';
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
@@ -25,10 +77,16 @@ export interface Config {
   disabled: boolean;
   serviceName: string;
   resourceAttributes: Record<string, string>;
-  exporter: MetricsExporter;
+  resourceDetectors: ResourceDetector[];
+  /** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, for the OTLP exporter. */
+  temporality: 'cumulative' | 'delta' | 'lowmemory';
+  /** Every exporter to use; empty when OTEL_METRICS_EXPORTER=none. */
+  exporters: MetricsExporter[];
   protocol: OtlpProtocol;
   endpoint: string;
   headers: Record<string, string>;
+  /** PEM files for the built-in exporter's TLS (the SDK's exporters read the same variables themselves). */
+  tls: { certificate?: string; clientKey?: string; clientCertificate?: string };
   compression: 'gzip' | 'none';
   timeoutMillis: number;
   exportIntervalMillis: number;
@@ -116,26 +174,35 @@ function url(env: Env, name: string): string | undefined {
   }
 }
 
-function exporterKind(env: Env): MetricsExporter {
+/** OTEL_METRICS_EXPORTER: a comma list (`otlp,prometheus`); `none` alone turns export off (an empty list). */
+function exporterList(env: Env): MetricsExporter[] {
   const v = str(env, 'OTEL_METRICS_EXPORTER');
-  if (v === undefined) return 'otlp';
+  if (v === undefined) return ['otlp'];
   const allowed: MetricsExporter[] = ['otlp', 'prometheus', 'console', 'none'];
-  const names = v.split(',').map((s) => s.trim().toLowerCase());
-  for (const n of names) {
-    if ((allowed as string[]).includes(n)) {
-      if (names.length > 1)
-        warnOnce(
-          'env:OTEL_METRICS_EXPORTER:many',
-          `OTEL_METRICS_EXPORTER: only the first valid exporter (${n}) is used`,
-        );
-      return n as MetricsExporter;
-    }
+  const out = new Set<MetricsExporter>();
+  for (const raw of v.split(',')) {
+    const n = raw.trim().toLowerCase();
+    if (n === '') continue;
+    if ((allowed as string[]).includes(n)) out.add(n as MetricsExporter);
+    else
+      warnOnce(
+        `env:OTEL_METRICS_EXPORTER:${n}`,
+        `OTEL_METRICS_EXPORTER: unknown exporter ${JSON.stringify(n)} ignored`,
+      );
   }
-  warnOnce(
-    'env:OTEL_METRICS_EXPORTER',
-    `ignoring OTEL_METRICS_EXPORTER=${JSON.stringify(v)}: expected ${allowed.join(', ')}`,
-  );
-  return 'otlp';
+  if (out.has('none')) {
+    if (out.size > 1)
+      warnOnce('env:OTEL_METRICS_EXPORTER:none', 'OTEL_METRICS_EXPORTER lists none: nothing is exported');
+    return [];
+  }
+  if (out.size === 0) {
+    warnOnce(
+      'env:OTEL_METRICS_EXPORTER',
+      `no valid exporter in OTEL_METRICS_EXPORTER=${JSON.stringify(v)}; using otlp`,
+    );
+    return ['otlp'];
+  }
+  return [...out];
 }
 
 function instrumentationList(env: Env, name: string): Set<Instrumentation> | undefined {
@@ -144,9 +211,12 @@ function instrumentationList(env: Env, name: string): Set<Instrumentation> | und
   const out = new Set<Instrumentation>();
   for (const raw of v.split(',')) {
     // Accept the auto-instrumentations-node spelling too: `@opentelemetry/instrumentation-http` or just `http`.
-    const n = raw.trim().replace(/^@opentelemetry\/instrumentation-/, '');
+    const given = raw.trim().replace(/^@opentelemetry\/instrumentation-/, '');
+    const n = given === 'runtime-node' ? 'runtime' : given;
     if (n === '') continue;
     if ((INSTRUMENTATIONS as readonly string[]).includes(n)) out.add(n as Instrumentation);
+    else if (AUTO_INSTRUMENTATIONS.has(n))
+      info(`${name}: ${n} is an auto-instrumentations-node name with no metrics of its own here; ignored`);
     else
       warnOnce(
         `env:${name}:${n}`,
@@ -154,6 +224,25 @@ function instrumentationList(env: Env, name: string): Set<Instrumentation> | und
       );
   }
   return out;
+}
+
+/** OTEL_NODE_RESOURCE_DETECTORS: a comma list of detector names, `all` (the default) or `none`. */
+function resourceDetectors(env: Env): ResourceDetector[] {
+  const v = str(env, 'OTEL_NODE_RESOURCE_DETECTORS');
+  if (v === undefined) return [...RESOURCE_DETECTORS];
+  const out = new Set<ResourceDetector>();
+  for (const raw of v.split(',')) {
+    const n = raw.trim().toLowerCase();
+    if (n === '' || n === 'none') continue;
+    if (n === 'all') for (const d of RESOURCE_DETECTORS) out.add(d);
+    else if ((RESOURCE_DETECTORS as readonly string[]).includes(n)) out.add(n as ResourceDetector);
+    else
+      warnOnce(
+        `env:OTEL_NODE_RESOURCE_DETECTORS:${n}`,
+        `OTEL_NODE_RESOURCE_DETECTORS: unknown detector ${JSON.stringify(n)} ignored (known: ${RESOURCE_DETECTORS.join(', ')}, all, none)`,
+      );
+  }
+  return [...out];
 }
 
 function dauIdentity(env: Env): DauIdentity {
@@ -206,17 +295,11 @@ export function readConfig(env: Env = process.env): Config {
   }
   endpoint ??= protocol === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318/v1/metrics';
 
-  const temporality = oneOf(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', [
-    'cumulative',
-    'delta',
-    'lowmemory',
-  ]);
-  if (temporality !== undefined && temporality !== 'cumulative') {
-    warnOnce(
-      'env:temporality',
-      `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=${temporality} is not supported; exporting cumulative`,
-    );
-  }
+  const temporality = oneOf<'cumulative' | 'delta' | 'lowmemory'>(
+    env,
+    'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
+    ['cumulative', 'delta', 'lowmemory'],
+  );
 
   const traces = str(env, 'OTEL_TRACES_EXPORTER');
   if (traces !== undefined && traces.toLowerCase() !== 'none') {
@@ -234,12 +317,20 @@ export function readConfig(env: Env = process.env): Config {
     disabled: bool(env, 'OTEL_SDK_DISABLED') ?? false,
     serviceName,
     resourceAttributes,
-    exporter: exporterKind(env),
+    resourceDetectors: resourceDetectors(env),
+    exporters: exporterList(env),
+    temporality: temporality ?? 'cumulative',
     protocol,
     endpoint,
     headers: {
       ...parseKeyValues(env, 'OTEL_EXPORTER_OTLP_HEADERS'),
       ...parseKeyValues(env, 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'),
+    },
+    tls: {
+      certificate: str(env, 'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE') ?? str(env, 'OTEL_EXPORTER_OTLP_CERTIFICATE'),
+      clientKey: str(env, 'OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY') ?? str(env, 'OTEL_EXPORTER_OTLP_CLIENT_KEY'),
+      clientCertificate:
+        str(env, 'OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE') ?? str(env, 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE'),
     },
     compression:
       oneOf<'gzip' | 'none'>(env, 'OTEL_EXPORTER_OTLP_METRICS_COMPRESSION', ['gzip', 'none']) ??

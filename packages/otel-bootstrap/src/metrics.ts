@@ -10,6 +10,13 @@ export interface MetricDef extends MetricSpec {
   buckets?: readonly number[];
 }
 
+/**
+ * The instrumentation scope of every metric below. A host with its own OpenTelemetry instrumentation (e.g.
+ * @opentelemetry/instrumentation-http) may record a metric of the same name; in Prometheus the two are told apart by
+ * the `otel_scope_name` label, and the rules, dashboards and signals view select this one.
+ */
+export const SCOPE_NAME = '@foursignals/otel-bootstrap';
+
 /** Semantic-convention buckets for HTTP durations (seconds). */
 export const HTTP_DURATION_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
@@ -41,11 +48,36 @@ export const METRICS = {
     buckets: HTTP_DURATION_BUCKETS,
     attributes: {
       'http.request.method': { description: 'HTTP method (GET, POST, ..., _OTHER).' },
-      'http.route': { description: 'The matched route template (express / fastify), absent when there is none.' },
-      'http.response.status_code': statusCode,
-      'error.type': errorType,
+      'http.route': {
+        description: 'The matched route template (express / fastify / koa / hapi), absent when there is none.',
+      },
+      'http.response.status_code': { description: 'HTTP response status code, absent when none was sent (aborted).' },
+      'url.scheme': { description: 'The scheme the server was reached with.', values: ['http', 'https'] },
+      'network.protocol.version': { description: 'HTTP version of the request (1.1, 1.0).' },
+      'error.type': {
+        description: 'The status code for 5xx responses; `aborted` when the client went away before the response.',
+      },
     },
-    source: 'http (route from express / fastify)',
+    source: 'http (route from express / fastify / koa / hapi)',
+    upstream: { from: 'semconv (stable)' },
+  },
+  httpClientDuration: {
+    name: 'http.client.request.duration',
+    instrument: 'histogram',
+    unit: 's',
+    description: 'Duration of outbound HTTP requests, until the response headers arrived or the request failed.',
+    buckets: HTTP_DURATION_BUCKETS,
+    attributes: {
+      'http.request.method': { description: 'HTTP method (GET, POST, ..., _OTHER).' },
+      'server.address': { description: 'Host the request was sent to.' },
+      'server.port': { description: 'Port the request was sent to (the scheme default when not explicit).' },
+      'url.scheme': { description: 'The scheme of the request.', values: ['http', 'https'] },
+      'http.response.status_code': statusCode,
+      'error.type': {
+        description: 'The status code for 4xx / 5xx responses, else the failure code (ECONNREFUSED, UND_ERR_SOCKET).',
+      },
+    },
+    source: 'http (node:http / https), undici (fetch)',
     upstream: { from: 'semconv (stable)' },
   },
   s3ClientDuration: {

@@ -6,11 +6,18 @@ import { readConfig } from './config.ts';
 import type { IdentitySource, UserIdentityHook } from './dau/active-users.ts';
 import { DailyActiveUsers } from './dau/active-users.ts';
 import type { ExportHandle } from './export/otlp.ts';
-import { installGlobalMeterProvider, ProxyMeterProvider } from './instrumentation/api-proxy.ts';
-import { patchExpressRoute, patchExpressRouterUse, subscribeFastify } from './instrumentation/frameworks.ts';
+import { ProxyMeterProvider, patchMetricsApi } from './instrumentation/api-proxy.ts';
+import {
+  patchExpressRoute,
+  patchExpressRouterUse,
+  patchHapiRequest,
+  patchKoaContext,
+  subscribeFastify,
+} from './instrumentation/frameworks.ts';
 import type { Patchers } from './instrumentation/hooks.ts';
 import { installHooks } from './instrumentation/hooks.ts';
 import { HttpServerMetrics } from './instrumentation/http.ts';
+import { HttpClientMetrics, ownEndpoint } from './instrumentation/http-client.ts';
 import { LibraryMetrics } from './instrumentation/libraries.ts';
 import { RuntimeSampler } from './instrumentation/runtime.ts';
 import { debug, describe, error, info, setLogLevel, warnOnce } from './log.ts';
@@ -58,7 +65,7 @@ function identitySource(config: Config): IdentitySource {
 /** The SDK is needed for any exporter but OTLP http/protobuf, and as soon as the app uses the OpenTelemetry API. */
 function wantsSdk(state: State): boolean {
   const c = state.config;
-  return c.exporter !== 'otlp' || c.protocol !== 'http/protobuf' || state.apiProxy?.used === true;
+  return c.exporters.some((e) => e !== 'otlp') || c.protocol !== 'http/protobuf' || state.apiProxy?.used === true;
 }
 
 function loadSdk(state: State): Promise<ExportHandle | undefined> {
@@ -105,6 +112,7 @@ function switchToSdk(state: State): void {
 function hasData(state: State): boolean {
   return (
     state.http.series > 0 ||
+    state.httpClient.table.cells.size > 0 ||
     state.libs.s3.cells.size > 0 ||
     state.libs.db.cells.size > 0 ||
     state.libs.sent.values.size > 0
@@ -114,7 +122,7 @@ function hasData(state: State): boolean {
 /** Exports what is pending now (loads the SDK if data is waiting). */
 export async function flush(state: State): Promise<void> {
   try {
-    if (state.config.exporter === 'none') return;
+    if (state.config.exporters.length === 0) return;
     if (state.exporter === undefined && !hasData(state)) return;
     const h = await ensureExporter(state);
     await h?.forceFlush();
@@ -127,7 +135,7 @@ export async function flush(state: State): Promise<void> {
 export function finalFlush(state: State): Promise<void> {
   state.final ??= (async () => {
     try {
-      if (state.config.exporter !== 'none' && (state.exporter !== undefined || hasData(state))) {
+      if (state.config.exporters.length > 0 && (state.exporter !== undefined || hasData(state))) {
         const h = await ensureExporter(state);
         await h?.shutdown();
       }
@@ -189,6 +197,7 @@ export function start(): State | undefined {
       instanceId: randomUUID(),
       startTime: Date.now(),
       http: new HttpServerMetrics(config.httpMaxSeries),
+      httpClient: new HttpClientMetrics(config.exporters.includes('otlp') ? ownEndpoint(config.endpoint) : undefined),
       libs: new LibraryMetrics(),
       runtime: undefined,
       dau: undefined,
@@ -201,28 +210,32 @@ export function start(): State | undefined {
     (globalThis as { [STATE]?: State })[STATE] = state;
 
     if (inst.has('http')) state.http.subscribe();
+    state.httpClient.subscribe(inst.has('http'), inst.has('undici'));
     if (inst.has('fastify')) subscribeFastify();
     const patchers: Patchers = {};
     if (inst.has('express')) {
       patchers['expressRoute'] = patchExpressRoute;
       patchers['expressRouterUse'] = patchExpressRouterUse;
     }
+    if (inst.has('koa')) patchers['koaContext'] = patchKoaContext;
+    if (inst.has('hapi')) patchers['hapiRequest'] = patchHapiRequest;
     if (inst.has('aws-sdk')) patchers['smithyClient'] = (c) => state.libs.patchSmithyClient(c);
     if (inst.has('pg')) patchers['pgClient'] = (c) => state.libs.patchPgClient(c);
     if (inst.has('amqplib')) patchers['amqpChannel'] = (c) => state.libs.patchAmqpChannel(c);
+    if (config.exporters.length > 0) {
+      const proxy = new ProxyMeterProvider(() => switchToSdk(state));
+      state.apiProxy = proxy;
+      patchers['otelMetricsApi'] = (c) => patchMetricsApi(c, proxy);
+    }
     installHooks(patchers);
     if (inst.has('runtime')) state.runtime = new RuntimeSampler();
-    if (config.exporter !== 'none') {
-      const proxy = new ProxyMeterProvider(() => switchToSdk(state));
-      if (installGlobalMeterProvider(proxy)) state.apiProxy = proxy;
-    }
 
     const source = identitySource(config);
     if (source.kind !== 'none') enableDau(state, source);
 
-    if (config.exporter === 'prometheus') {
+    if (config.exporters.includes('prometheus')) {
       setTimeout(() => void ensureExporter(state), 0).unref();
-    } else if (config.exporter !== 'none') {
+    } else if (config.exporters.length > 0) {
       // The first export loads the SDK, whether or not requests arrived: runtime metrics matter for workers too.
       setTimeout(() => {
         void ensureExporter(state).then((h) => h?.forceFlush().catch(() => {}));
@@ -230,7 +243,7 @@ export function start(): State | undefined {
     }
     installExitHandlers(state);
     debug(
-      `started: service.name=${config.serviceName} exporter=${config.exporter} ${config.protocol} ${config.endpoint}`,
+      `started: service.name=${config.serviceName} exporters=${config.exporters.join(',') || 'none'} ${config.protocol} ${config.endpoint}`,
     );
     return state;
   } catch (err) {

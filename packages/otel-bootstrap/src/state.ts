@@ -3,6 +3,7 @@ import type { DailyActiveUsers } from './dau/active-users.ts';
 import type { ExportHandle, LiteOtlpExporter } from './export/otlp.ts';
 import type { ProxyMeterProvider } from './instrumentation/api-proxy.ts';
 import type { HttpServerMetrics } from './instrumentation/http.ts';
+import type { HttpClientMetrics } from './instrumentation/http-client.ts';
 import type { LibraryMetrics } from './instrumentation/libraries.ts';
 import type { RuntimeSampler } from './instrumentation/runtime.ts';
 
@@ -13,6 +14,7 @@ export interface State {
   /** Epoch ms: the start of every cumulative series. */
   startTime: number;
   http: HttpServerMetrics;
+  httpClient: HttpClientMetrics;
   libs: LibraryMetrics;
   runtime: RuntimeSampler | undefined;
   dau: DailyActiveUsers | undefined;
@@ -21,7 +23,7 @@ export interface State {
   lite: LiteOtlpExporter | undefined;
   sdkActive: boolean;
   final: Promise<void> | undefined;
-  /** Set when our proxy holds the API's global MeterProvider slot. */
+  /** The MeterProvider the host's MetricsAPI answers with while the host registered none (api-proxy.ts). */
   apiProxy: ProxyMeterProvider | undefined;
 }
 

@@ -2,14 +2,18 @@
 // with the bootstrap preloaded export OTLP to the stack's collector; Prometheus must then hold exactly the
 // requests we sent, per method, route template and status.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, describe, test } from 'node:test';
 import {
   type App,
+  assertInPrometheus,
   byKey,
   load,
   otlpEnv,
+  type Plan,
   type Preload,
   request,
+  runPlan,
   sameCounts,
   startApp,
   unexpectedStderr,
@@ -22,24 +26,6 @@ const apps: App[] = [];
 after(async () => {
   await Promise.all(apps.map((a) => a.stop('SIGKILL')));
 });
-
-type Plan = [method: string, path: string, times: number, expectKey: string][];
-
-async function runPlan(app: App, plan: Plan): Promise<Record<string, number>> {
-  const expected: Record<string, number> = {};
-  for (const [method, path, times, key] of plan) {
-    const res = await load(app.port, times, 4, () => [method, path]);
-    for (const r of res) assert.equal(r.error, undefined, `${method} ${path} failed: ${r.error}`);
-    expected[key] = (expected[key] ?? 0) + times;
-  }
-  return expected;
-}
-
-async function assertInPrometheus(service: string, expected: Record<string, number>): Promise<void> {
-  const q = `sum by (http_request_method, http_route, http_response_status_code) (${METRIC}{service_name="${service}"})`;
-  const got = byKey(await waitForQuery(q, (s) => sameCounts(byKey(s), expected)));
-  assert.deepEqual(got, expected);
-}
 
 const expressPlan: Plan = [
   ['GET', '/api/orders/1', 7, 'GET /api/orders/:id 200'],
@@ -113,6 +99,47 @@ describe('plain node:http', () => {
       assert.equal(unexpectedStderr(a.stderr()), '');
     });
   }
+});
+
+describe('aborted requests', () => {
+  async function held(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/held', agent: false }, (res) => {
+          let body = '';
+          res.on('data', (d) => {
+            body += d;
+          });
+          res.on('end', () => resolve(Number(body)));
+        })
+        .on('error', reject);
+    });
+  }
+  async function until(port: number, n: number): Promise<void> {
+    while ((await held(port)) !== n) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  test('a client gone before the response is counted once, with error.type=aborted', async () => {
+    const service = uniqueService('aborted');
+    const app = await startApp('hold.cjs', otlpEnv(service), 'require-dir');
+    apps.push(app);
+    for (const path of ['/hold', '/hold', '/hold-headers']) {
+      const req = http.get({ host: '127.0.0.1', port: app.port, path, agent: false });
+      req.on('error', () => {});
+      await until(app.port, 1);
+      req.destroy();
+      await until(app.port, 0);
+    }
+    await load(app.port, 4, 2, () => ['GET', '/fine']);
+    const expected = { 'GET  aborted': 2, 'GET 200 aborted': 1, 'GET 200 ': 4 };
+    const q = `sum by (http_request_method, http_response_status_code, error_type) (${METRIC}{service_name="${service}", url_scheme="http", network_protocol_version="1.1"})`;
+    const key = (m: Record<string, string>) =>
+      `${m['http_request_method']} ${m['http_response_status_code'] ?? ''} ${m['error_type'] ?? ''}`;
+    const toMap = (s: { metric: Record<string, string>; value: number }[]) =>
+      Object.fromEntries(s.map((x) => [key(x.metric), x.value]));
+    const r = await waitForQuery(q, (s) => sameCounts(toMap(s), expected));
+    assert.deepEqual(toMap(r), expected);
+  });
 });
 
 describe('cardinality', () => {

@@ -1,10 +1,10 @@
 // APIs: RED / Four Golden Signals per service, route, method and status; DAU for the MES API.
 import type { AlertConfig } from '../config.ts';
-import { cpuOf, L, M, SOURCES } from '../metrics.ts';
+import { cpuOf, HTTP_OURS, L, M, SOURCES } from '../metrics.ts';
 import { type Dashboard, dashboard, labelVar, prom, shareOf, single, ts } from './lib.ts';
 
 const H = M.app.httpServerDuration;
-const SEL = `${L.service}=~"$service", ${L.route}=~"$route", ${L.method}=~"$method"`;
+const SEL = `${HTTP_OURS}, ${L.service}=~"$service", ${L.route}=~"$route", ${L.method}=~"$method"`;
 
 export function apisDashboard(config: AlertConfig): Dashboard {
   const mesApi = config.mes.apiService;
@@ -16,12 +16,15 @@ export function apisDashboard(config: AlertConfig): Dashboard {
       'route template, method and status code; CPU and memory of each service; daily active users of the MES API.',
     tags: ['red', 'golden-signals', 'http'],
     variables: [
-      labelVar('service', `${H}_count`, L.service, { label: 'Service', description: 'service.name of the API' }),
-      labelVar('route', `${H}_count{${L.service}=~"$service"}`, L.route, {
+      labelVar('service', `${H}_count{${HTTP_OURS}}`, L.service, {
+        label: 'Service',
+        description: 'service.name of the API',
+      }),
+      labelVar('route', `${H}_count{${HTTP_OURS}, ${L.service}=~"$service"}`, L.route, {
         label: 'Route',
         description: 'http.route (the route template)',
       }),
-      labelVar('method', `${H}_count{${L.service}=~"$service"}`, L.method, {
+      labelVar('method', `${H}_count{${HTTP_OURS}, ${L.service}=~"$service"}`, L.method, {
         label: 'Method',
         description: 'http.request.method',
       }),

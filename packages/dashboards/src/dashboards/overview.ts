@@ -1,11 +1,11 @@
 // Overview: the Four Golden Signals of every API side by side, the MES queue, and the health of the pipeline.
 import type { AlertConfig } from '../config.ts';
-import { cpuOf, L, M, S3_CALLS, SOURCES } from '../metrics.ts';
+import { cpuOf, HTTP_OURS, L, M, S3_CALLS, SOURCES } from '../metrics.ts';
 import { failedPointsRate, RECEIVER_HEARTBEAT, SERVICE_HEARTBEAT } from '../rules/pipeline.ts';
 import { type Dashboard, dashboard, labelVar, prom, shareOf, single, ts } from './lib.ts';
 
 const H = M.app.httpServerDuration;
-const S = `${L.service}=~"$service"`;
+const S = `${HTTP_OURS}, ${L.service}=~"$service"`;
 
 export function overviewDashboard(config: AlertConfig): Dashboard {
   return dashboard({
@@ -15,7 +15,9 @@ export function overviewDashboard(config: AlertConfig): Dashboard {
       'The Four Golden Signals (traffic, errors, latency, saturation) of every API side by side, the MES backlog, ' +
       'and whether the monitoring pipeline itself is delivering data.',
     tags: ['overview', 'golden-signals'],
-    variables: [labelVar('service', `${H}_count`, L.service, { label: 'Service', description: 'service.name' })],
+    variables: [
+      labelVar('service', `${H}_count{${HTTP_OURS}}`, L.service, { label: 'Service', description: 'service.name' }),
+    ],
     items: [
       { row: 'Golden signals by service' },
       ts('Traffic', [prom(`sum by (${L.service}) (rate(${H}_count{${S}}[$__rate_interval]))`, `{{${L.service}}}`)], {

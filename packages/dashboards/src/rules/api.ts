@@ -2,7 +2,7 @@
 // alerts: multi-window, multi-burn-rate error budget alerts (Google SRE workbook, "Alerting on SLOs", method 6)
 // for availability (no 5xx) and latency (faster than the threshold), from the SLO of each service in the config.
 import type { AlertConfig, SloService } from '../config.ts';
-import { L, M } from '../metrics.ts';
+import { HTTP_OURS, L, M } from '../metrics.ts';
 import { type AlertingRule, alert, num, type RecordingRule, type RuleFile, recordName } from './common.ts';
 
 const H = M.app.httpServerDuration;
@@ -32,9 +32,9 @@ function sloRecords(services: readonly SloService[]): RecordingRule[] {
       record: availabilityRecord(w),
       // `or ... * 0`: a service that never answered 5xx has no 5xx series; its error ratio is 0, not absent
       expr:
-        `(\n  sum by (${L.service}) (rate(${H}_count{${L.status}=~"5.."}[${w}]))\n` +
-        `  or\n  sum by (${L.service}) (rate(${H}_count[${w}])) * 0\n)\n` +
-        `/\nsum by (${L.service}) (rate(${H}_count[${w}]))`,
+        `(\n  sum by (${L.service}) (rate(${H}_count{${HTTP_OURS}, ${L.status}=~"5.."}[${w}]))\n` +
+        `  or\n  sum by (${L.service}) (rate(${H}_count{${HTTP_OURS}}[${w}])) * 0\n)\n` +
+        `/\nsum by (${L.service}) (rate(${H}_count{${HTTP_OURS}}[${w}]))`,
     });
   }
   for (const s of services) {
@@ -43,8 +43,8 @@ function sloRecords(services: readonly SloService[]): RecordingRule[] {
         record: latencyRecord(w),
         labels: { [L.service]: s.service },
         expr:
-          `1 - (\n  sum by (${L.service}) (rate(${H}_bucket{${L.service}="${s.service}", le="${num(s.latencyThreshold)}"}[${w}]))\n` +
-          `  /\n  sum by (${L.service}) (rate(${H}_count{${L.service}="${s.service}"}[${w}]))\n)`,
+          `1 - (\n  sum by (${L.service}) (rate(${H}_bucket{${HTTP_OURS}, ${L.service}="${s.service}", le="${num(s.latencyThreshold)}"}[${w}]))\n` +
+          `  /\n  sum by (${L.service}) (rate(${H}_count{${HTTP_OURS}, ${L.service}="${s.service}"}[${w}]))\n)`,
       });
     }
   }
@@ -135,19 +135,19 @@ export function apiRules(config: AlertConfig): RuleFile {
         rules: [
           {
             record: recordName(byLabels, `${H}_count`, 'rate5m'),
-            expr: `sum by (${by}) (rate(${H}_count[5m]))`,
+            expr: `sum by (${by}) (rate(${H}_count{${HTTP_OURS}}[5m]))`,
           },
           {
             record: recordName([L.service], `${H}_count`, 'rate5m'),
-            expr: `sum by (${L.service}) (rate(${H}_count[5m]))`,
+            expr: `sum by (${L.service}) (rate(${H}_count{${HTTP_OURS}}[5m]))`,
           },
           {
             record: recordName([L.service], H, 'p95_5m'),
-            expr: `histogram_quantile(0.95, sum by (${L.service}, le) (rate(${H}_bucket[5m])))`,
+            expr: `histogram_quantile(0.95, sum by (${L.service}, le) (rate(${H}_bucket{${HTTP_OURS}}[5m])))`,
           },
           {
             record: recordName([L.service, L.route], H, 'p95_5m'),
-            expr: `histogram_quantile(0.95, sum by (${L.service}, ${L.route}, le) (rate(${H}_bucket[5m])))`,
+            expr: `histogram_quantile(0.95, sum by (${L.service}, ${L.route}, le) (rate(${H}_bucket{${HTTP_OURS}}[5m])))`,
           },
         ],
       },

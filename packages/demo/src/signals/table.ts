@@ -2,7 +2,7 @@
 // InfluxDB measurement that must hold it too. The view, `--json`, and the end-to-end test all come from this list.
 
 import { label, matcher, promLabel, promName } from '@foursignals/metric-spec';
-import { METRICS as APP } from '@foursignals/otel-bootstrap/metrics';
+import { METRICS as APP, SCOPE_NAME as APP_SCOPE } from '@foursignals/otel-bootstrap/metrics';
 import { METRICS as PG } from '@foursignals/receiver-postgresql/metrics';
 import { METRICS as RMQ } from '@foursignals/receiver-rabbitmq/metrics';
 import { METRICS as S3 } from '@foursignals/receiver-s3/metrics';
@@ -30,6 +30,8 @@ export interface SignalRow {
 const HTTP = promName(APP.httpServerDuration);
 const SERVICE = promLabel('service.name');
 const STATUS = label(APP.httpServerDuration, 'http.response.status_code');
+/** otel-bootstrap's series only: a service's own instrumentation-http records the same name in another scope. */
+const HTTP_OURS = `${promLabel('otel.scope.name')}="${APP_SCOPE}"`;
 const W = '1m';
 /**
  * Gauges are read over a short window so a process that is gone (its last sample lingers 5 min in an instant query)
@@ -39,7 +41,7 @@ const LIVE = '20s';
 const SCRAPED = '1m';
 
 function redRows(system: string, svc: string, method: SignalRow['method']): SignalRow[] {
-  const sel = `${SERVICE}="${svc}"`;
+  const sel = `${HTTP_OURS},${SERVICE}="${svc}"`;
   const influx = { measurement: APP.httpServerDuration.name, where: `"service.name" = '${svc}'` };
   return [
     {

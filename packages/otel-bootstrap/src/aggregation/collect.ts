@@ -25,8 +25,8 @@ export interface NumberPoint {
 }
 
 export type Metric =
-  | { def: MetricDef; type: 'histogram'; points: HistogramPoint[] }
-  | { def: MetricDef; type: 'sum'; monotonic: boolean; points: NumberPoint[] }
+  | { def: MetricDef; type: 'histogram'; points: HistogramPoint[]; delta?: boolean }
+  | { def: MetricDef; type: 'sum'; monotonic: boolean; points: NumberPoint[]; delta?: boolean }
   | { def: MetricDef; type: 'gauge'; points: NumberPoint[] };
 
 export interface Collection {
@@ -71,6 +71,7 @@ export async function collect(state: State): Promise<Collection> {
   const out: (Metric | undefined)[] = [];
   const { http, libs, runtime, dau } = state;
   out.push(histogram(METRICS.httpServerDuration, http.bounds, http.cells()));
+  out.push(histogram(METRICS.httpClientDuration, state.httpClient.table.bounds, state.httpClient.table.all()));
   out.push(histogram(METRICS.s3ClientDuration, libs.s3.bounds, libs.s3.all()));
   out.push(histogram(METRICS.dbClientDuration, libs.db.bounds, libs.db.all()));
   out.push(sum(METRICS.messagingSent, true, counterPoints(libs.sent)));
@@ -78,6 +79,9 @@ export async function collect(state: State): Promise<Collection> {
   const overflow: NumberPoint[] = [];
   if (http.overflowCount > 0)
     overflow.push({ attributes: { 'metric.name': METRICS.httpServerDuration.name }, value: http.overflowCount });
+  const client = state.httpClient.table;
+  if (client.overflowCount > 0)
+    overflow.push({ attributes: { 'metric.name': METRICS.httpClientDuration.name }, value: client.overflowCount });
   if (libs.s3.overflowCount > 0)
     overflow.push({ attributes: { 'metric.name': METRICS.s3ClientDuration.name }, value: libs.s3.overflowCount });
   if (libs.db.overflowCount > 0)
@@ -130,19 +134,52 @@ export async function collect(state: State): Promise<Collection> {
   return { startMs: state.startTime, endMs, metrics: out.filter((m): m is Metric => m !== undefined) };
 }
 
-/** The resource attributes: detected values, then OTEL_RESOURCE_ATTRIBUTES (the user's word wins), then the name. */
-export function resourceAttributes(state: State, hostname: string, version: string): Attrs {
-  return {
-    'host.name': hostname,
-    'service.instance.id': state.instanceId,
-    'process.pid': process.pid,
-    'process.runtime.name': 'nodejs',
-    'process.runtime.version': process.versions.node,
-    ...state.config.resourceAttributes,
-    'service.name': state.config.serviceName,
-    'telemetry.sdk.name': 'opentelemetry',
-    'telemetry.sdk.language': 'nodejs',
-    'telemetry.distro.name': '@foursignals/otel-bootstrap',
-    'telemetry.distro.version': version,
-  };
+/**
+ * Delta temporality (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta or lowmemory) for a push exporter: the
+ * tables stay cumulative (cheap on the hot path); each collection is turned into the change since the previous one
+ * for counters and histograms (up-down counters and gauges stay as they are, as the specification's preferences
+ * say). The series are told apart by metric name and attributes; only collection time pays for it.
+ */
+export class DeltaTracker {
+  private last = new Map<string, number[]>();
+  private lastEndMs: number | undefined;
+
+  apply(c: Collection): Collection {
+    const next = new Map<string, number[]>();
+    const metrics = c.metrics.map((m): Metric => {
+      if (m.type === 'histogram') {
+        const points = m.points.map((p) => {
+          const key = `${m.def.name}\0${JSON.stringify(p.attributes)}`;
+          const cur = [p.count, p.sum, ...p.counts];
+          next.set(key, cur);
+          const prev = this.last.get(key);
+          if (prev === undefined) return p;
+          // min and max cannot be made delta: they are left out (NaN is not encoded) unless nothing came before.
+          return {
+            ...p,
+            count: p.count - prev[0]!,
+            sum: p.sum - prev[1]!,
+            counts: p.counts.map((n, i) => n - prev[i + 2]!),
+            min: Number.NaN,
+            max: Number.NaN,
+          };
+        });
+        return { ...m, points, delta: true };
+      }
+      if (m.type === 'sum' && m.monotonic) {
+        const points = m.points.map((p) => {
+          const key = `${m.def.name}\0${JSON.stringify(p.attributes)}`;
+          next.set(key, [p.value]);
+          const prev = this.last.get(key);
+          return prev === undefined ? p : { ...p, value: p.value - prev[0]! };
+        });
+        return { ...m, points, delta: true };
+      }
+      return m;
+    });
+    const startMs = this.lastEndMs ?? c.startMs;
+    this.last = next;
+    this.lastEndMs = c.endMs;
+    return { ...c, startMs, metrics };
+  }
 }

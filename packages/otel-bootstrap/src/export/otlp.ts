@@ -4,13 +4,14 @@
 // packages (~26 MiB of RSS, ~100 ms to load) are never loaded. Cumulative temporality only.
 import type http from 'node:http';
 import type { Attrs, AttrValue, Collection, Metric } from '../aggregation/collect.ts';
-import { collect, resourceAttributes } from '../aggregation/collect.ts';
-import { debug, describe, error } from '../log.ts';
+import { collect, DeltaTracker } from '../aggregation/collect.ts';
+import { debug, describe, error, warnOnce } from '../log.ts';
+import { SCOPE_NAME } from '../metrics.ts';
 import type { State } from '../state.ts';
 import { VERSION } from '../version.ts';
+import { resourceAttributes } from './resource.ts';
 
-const { hostname } = process.getBuiltinModule('node:os');
-
+const DELTA = 1;
 const CUMULATIVE = 2;
 
 /** A protobuf writer: varints, fixed64, doubles, length-delimited fields. */
@@ -156,12 +157,12 @@ function metric(w: Writer, m: Metric, start: bigint, end: bigint): void {
           dp.packedFixed64(6, p.counts);
           dp.packedDouble(7, p.bounds);
           attributes(dp, 9, p.attributes);
-          dp.double(11, p.min);
-          dp.double(12, p.max);
+          if (!Number.isNaN(p.min)) dp.double(11, p.min);
+          if (!Number.isNaN(p.max)) dp.double(12, p.max);
         });
       }
       h.varint(2 * 8);
-      h.varint(CUMULATIVE);
+      h.varint(m.delta ? DELTA : CUMULATIVE);
     });
     return;
   }
@@ -179,7 +180,7 @@ function metric(w: Writer, m: Metric, start: bigint, end: bigint): void {
     w.message(7, (s) => {
       numberPoints(s, false);
       s.tag(2, 0);
-      s.varint(CUMULATIVE);
+      s.varint(m.delta ? DELTA : CUMULATIVE);
       s.bool(3, m.monotonic);
     });
   } else {
@@ -211,6 +212,104 @@ export interface ExportHandle {
 }
 
 /** Periodic OTLP/HTTP protobuf export of the bootstrap's own metrics. */
+/** A failed export attempt; `retryable` for 429/502/503/504 and network errors, with the server's Retry-After. */
+export class ExportError extends Error {
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, retryable: boolean, retryAfterMs?: number) {
+    super(message);
+    this.retryable = retryable;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/** The official exporters' policy: 5 attempts, first backoff 1 s, x1.5, at most 5 s, +-20 % jitter. */
+const RETRY = { attempts: 5, initialMs: 1000, multiplier: 1.5, maxMs: 5000, jitter: 0.2 };
+/** Requests kept for later when every attempt failed (delta data only: a cumulative request is superseded). */
+export const MAX_PENDING_REQUESTS = 20;
+
+/** Retry-After: delay-seconds or an HTTP-date. */
+export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
+  if (header === undefined) return undefined;
+  const secs = Number(header);
+  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** partial_success of an ExportMetricsServiceResponse (field 1: rejected_data_points = 1, error_message = 2). */
+export function partialSuccess(body: Uint8Array): { rejected: number; message: string } | undefined {
+  const r = new Reader(body);
+  while (r.more()) {
+    const [field, wire] = r.key();
+    if (field === 1 && wire === 2) {
+      const inner = new Reader(r.bytes());
+      let rejected = 0;
+      let message = '';
+      while (inner.more()) {
+        const [f, w] = inner.key();
+        if (f === 1 && w === 0) rejected = inner.varint();
+        else if (f === 2 && w === 2) message = Buffer.from(inner.bytes()).toString('utf8');
+        else inner.skip(w);
+      }
+      return rejected > 0 || message !== '' ? { rejected, message } : undefined;
+    }
+    r.skip(wire);
+  }
+  return undefined;
+}
+
+/** The few protobuf reads partialSuccess needs. */
+class Reader {
+  private at = 0;
+  private readonly b: Uint8Array;
+  constructor(b: Uint8Array) {
+    this.b = b;
+  }
+  more(): boolean {
+    return this.at < this.b.length;
+  }
+  varint(): number {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const x = this.b[this.at++];
+      if (x === undefined) throw new Error('truncated varint');
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) return v;
+      mul *= 128;
+    }
+  }
+  key(): [number, number] {
+    const k = this.varint();
+    return [Math.floor(k / 8), k % 8];
+  }
+  bytes(): Uint8Array {
+    const n = this.varint();
+    const out = this.b.subarray(this.at, this.at + n);
+    this.at += n;
+    return out;
+  }
+  skip(wire: number): void {
+    if (wire === 0) this.varint();
+    else if (wire === 1) this.at += 8;
+    else if (wire === 2) this.bytes();
+    else if (wire === 5) this.at += 4;
+    else throw new Error(`wire type ${wire}`);
+  }
+}
+
+function readTlsFile(variable: string, path: string | undefined): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return process.getBuiltinModule('node:fs').readFileSync(path);
+  } catch (err) {
+    error(`otlp:tls:${variable}`, `could not read ${variable}=${path} (${describe(err)}); exporting without it`);
+    return undefined;
+  }
+}
+
 export class LiteOtlpExporter implements ExportHandle {
   private readonly state: State;
   private readonly resource: Attrs;
@@ -221,11 +320,29 @@ export class LiteOtlpExporter implements ExportHandle {
   /** Set by shutdown: from then on the export request keeps the process alive until it is answered. */
   private final = false;
   private req: http.ClientRequest | undefined;
+  private readonly delta: DeltaTracker | undefined;
+  /** One kept-alive connection to the collector (idle sockets are unref'd by the agent). */
+  private readonly agent: http.Agent;
+  /** Delta requests whose every attempt failed, oldest first, sent again before the next one. */
+  readonly pending: Uint8Array[] = [];
+  private droppedRequests = 0;
 
   constructor(state: State) {
     this.state = state;
-    this.resource = resourceAttributes(state, hostname(), VERSION);
+    this.resource = resourceAttributes(state);
     this.url = new URL(state.config.endpoint);
+    this.delta = state.config.temporality === 'cumulative' ? undefined : new DeltaTracker();
+    const https = this.url.protocol === 'https:';
+    const tls = state.config.tls;
+    this.agent = https
+      ? new (process.getBuiltinModule('node:https').Agent)({
+          keepAlive: true,
+          maxSockets: 1,
+          ca: readTlsFile('OTEL_EXPORTER_OTLP_CERTIFICATE', tls.certificate),
+          key: readTlsFile('OTEL_EXPORTER_OTLP_CLIENT_KEY', tls.clientKey),
+          cert: readTlsFile('OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE', tls.clientCertificate),
+        })
+      : new (process.getBuiltinModule('node:http').Agent)({ keepAlive: true, maxSockets: 1 });
     this.timer = setInterval(() => void this.forceFlush(), state.config.exportIntervalMillis);
     this.timer.unref();
   }
@@ -251,17 +368,66 @@ export class LiteOtlpExporter implements ExportHandle {
     await this.inflight;
     await this.forceFlush();
     this.stopped = true;
+    this.agent.destroy();
   }
 
   private async exportOnce(): Promise<void> {
+    let body: Uint8Array;
     try {
-      const c = await collect(this.state);
-      let body = encode(this.resource, { name: '@foursignals/otel-bootstrap', version: VERSION }, c);
+      const collected = await collect(this.state);
+      const c = this.delta === undefined ? collected : this.delta.apply(collected);
+      body = encode(this.resource, { name: SCOPE_NAME, version: VERSION }, c);
       if (this.state.config.compression === 'gzip') body = process.getBuiltinModule('node:zlib').gzipSync(body);
-      await this.post(body);
-      debug(`exported ${c.metrics.length} metrics (${body.length} bytes)`);
     } catch (err) {
-      error('otlp', `metrics export to ${this.url.href} failed: ${describe(err)}`);
+      error('otlp:collect', `metrics collection failed: ${describe(err)}`);
+      return;
+    }
+    // Delta requests left over from a failed export go first, in order; a cumulative one is superseded by this.
+    const queue = [...this.pending.splice(0), body];
+    const deadline =
+      Date.now() + Math.min(this.state.config.exportTimeoutMillis, this.state.config.exportIntervalMillis);
+    for (let i = 0; i < queue.length; i++) {
+      try {
+        await this.send(queue[i]!, deadline);
+        debug(`exported ${queue[i]!.length} bytes`);
+      } catch (err) {
+        error('otlp', `metrics export to ${this.url.href} failed: ${describe(err)}`);
+        if (this.delta !== undefined && (err as ExportError).retryable !== false) this.keep(queue.slice(i));
+        return;
+      }
+    }
+  }
+
+  /** Keeps failed delta requests for the next export, at most MAX_PENDING_REQUESTS (the oldest go first). */
+  private keep(bodies: Uint8Array[]): void {
+    this.pending.push(...bodies);
+    const excess = this.pending.length - MAX_PENDING_REQUESTS;
+    if (excess > 0) {
+      this.pending.splice(0, excess);
+      this.droppedRequests += excess;
+      error(
+        'otlp:dropped',
+        `the collector refused exports for too long: ${this.droppedRequests} delta export requests dropped so far`,
+      );
+    }
+  }
+
+  /** One request with the official exporters' retry policy, within the deadline. */
+  private async send(body: Uint8Array, deadline: number): Promise<void> {
+    let backoff = RETRY.initialMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.post(body);
+        return;
+      } catch (err) {
+        const e = err as Partial<ExportError>;
+        if (e.retryable !== true || attempt >= RETRY.attempts || this.stopped) throw err;
+        const jittered = backoff * (1 + RETRY.jitter * (2 * Math.random() - 1));
+        const wait = e.retryAfterMs ?? jittered;
+        if (Date.now() + wait > deadline) throw err;
+        await new Promise((r) => setTimeout(r, wait).unref());
+        backoff = Math.min(backoff * RETRY.multiplier, RETRY.maxMs);
+      }
     }
   }
 
@@ -276,7 +442,7 @@ export class LiteOtlpExporter implements ExportHandle {
         this.url,
         {
           method: 'POST',
-          agent: false,
+          agent: this.agent,
           headers: {
             ...cfg.headers,
             'content-type': 'application/x-protobuf',
@@ -287,19 +453,34 @@ export class LiteOtlpExporter implements ExportHandle {
         },
         (res) => {
           const chunks: Buffer[] = [];
+          let size = 0;
           res.on('data', (d: Buffer) => {
-            if (chunks.length < 4) chunks.push(d);
+            // A response is small (partial_success at most); never hold more than 64 KiB of it.
+            if (size < 65_536) chunks.push(d);
+            size += d.length;
           });
           res.on('end', () => {
             const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve();
-            else reject(new Error(`HTTP ${status} ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`));
+            const text = Buffer.concat(chunks);
+            if (status >= 200 && status < 300) {
+              this.logPartialSuccess(res.headers['content-type'], text);
+              resolve();
+              return;
+            }
+            const retryAfter = retryAfterMs(res.headers['retry-after']);
+            reject(
+              new ExportError(
+                `HTTP ${status} ${text.toString('utf8').slice(0, 200)}`,
+                RETRYABLE_STATUS.has(status),
+                retryAfter,
+              ),
+            );
           });
-          res.on('error', reject);
+          res.on('error', (err) => reject(new ExportError((err as Error).message ?? String(err), true)));
         },
       );
       req.on('timeout', () => req.destroy(new Error(`timed out after ${cfg.timeoutMillis} ms`)));
-      req.on('error', reject);
+      req.on('error', (err) => reject(new ExportError((err as Error).message ?? String(err), true)));
       // A periodic export must not keep the process alive on its own; the last one (shutdown) must.
       req.on('socket', (s) => {
         if (!this.final) s.unref();
@@ -307,5 +488,19 @@ export class LiteOtlpExporter implements ExportHandle {
       this.req = req;
       req.end(body);
     });
+  }
+
+  private logPartialSuccess(contentType: string | undefined, body: Buffer): void {
+    if (body.length === 0 || contentType?.includes('json')) return;
+    try {
+      const p = partialSuccess(body);
+      if (p !== undefined)
+        warnOnce(
+          'otlp:partial-success',
+          `the collector rejected ${p.rejected} data points${p.message ? `: ${p.message}` : ''} (logged once)`,
+        );
+    } catch {
+      // not an ExportMetricsServiceResponse: nothing to report
+    }
   }
 }

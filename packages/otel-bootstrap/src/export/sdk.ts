@@ -3,9 +3,8 @@
 // a real MeterProvider). Everything the hot paths pre-aggregated is handed to the SDK at collection time, through
 // the reader's `metricProducers`. The default OTLP http/protobuf path (otlp.ts) never loads this file.
 
-import { hostname } from 'node:os';
-import type { Attributes, DiagLogger, HrTime } from '@opentelemetry/api';
-import { DiagLogLevel, diag, ValueType } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
+import { ValueType } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { MetricData, MetricProducer, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import {
@@ -16,13 +15,15 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import type { Collection } from '../aggregation/collect.ts';
-import { collect, resourceAttributes } from '../aggregation/collect.ts';
+import { collect, DeltaTracker } from '../aggregation/collect.ts';
 import type { Config } from '../config.ts';
-import { debug, describe, error } from '../log.ts';
+import { describe, error } from '../log.ts';
 import type { MetricDef } from '../metrics.ts';
+import { SCOPE_NAME } from '../metrics.ts';
 import type { State } from '../state.ts';
 import { VERSION } from '../version.ts';
 import type { ExportHandle } from './otlp.ts';
+import { resourceAttributes } from './resource.ts';
 
 function hrTime(ms: number): HrTime {
   const s = Math.floor(ms / 1000);
@@ -38,7 +39,9 @@ export function toMetricData(c: Collection): MetricData[] {
   const start = hrTime(c.startMs);
   const end = hrTime(c.endMs);
   return c.metrics.map((m): MetricData => {
-    const base = { descriptor: descriptor(m.def), aggregationTemporality: AggregationTemporality.CUMULATIVE };
+    const temporality =
+      m.type !== 'gauge' && m.delta === true ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+    const base = { descriptor: descriptor(m.def), aggregationTemporality: temporality };
     if (m.type === 'histogram') {
       return {
         ...base,
@@ -51,8 +54,8 @@ export function toMetricData(c: Collection): MetricData[] {
             buckets: { boundaries: p.bounds as number[], counts: p.counts },
             count: p.count,
             sum: p.sum,
-            min: p.min,
-            max: p.max,
+            min: Number.isNaN(p.min) ? undefined : p.min,
+            max: Number.isNaN(p.max) ? undefined : p.max,
           },
         })),
       };
@@ -69,31 +72,17 @@ export function toMetricData(c: Collection): MetricData[] {
   });
 }
 
-function diagLogger(): DiagLogger {
-  // The SDK's global error handler passes errors as JSON strings; print their message only.
-  const text = (msg: string): string => {
-    if (msg.startsWith('{')) {
-      try {
-        const m = (JSON.parse(msg) as { message?: unknown }).message;
-        if (typeof m === 'string') return m;
-      } catch {
-        // not JSON after all
+/** Logs the failed exports of our own exporter (rate-limited by log.ts). */
+function logFailures(exporter: PushMetricExporter, target: string): PushMetricExporter {
+  const send = exporter.export.bind(exporter);
+  exporter.export = (metrics, done) =>
+    send(metrics, (result) => {
+      if (result.code !== 0) {
+        error('sdk:export', `metrics export to ${target} failed: ${describe(result.error ?? 'unknown error')}`);
       }
-    }
-    return msg;
-  };
-  const fmt = (msg: string, args: unknown[]) =>
-    [text(msg), ...args.map((a) => (a instanceof Error ? describe(a) : typeof a === 'string' ? a : ''))]
-      .join(' ')
-      .trim();
-  const keyOf = (msg: string) => `diag:${text(msg).replace(/\(.*$/, '').slice(0, 80)}`;
-  return {
-    error: (msg, ...args) => error(keyOf(msg), fmt(msg, args)),
-    warn: (msg, ...args) => error(keyOf(msg), fmt(msg, args)),
-    info: (msg, ...args) => debug(fmt(msg, args)),
-    debug: (msg, ...args) => debug(fmt(msg, args)),
-    verbose: () => {},
-  };
+      done(result);
+    });
+  return exporter;
 }
 
 async function otlpExporter(config: Config): Promise<PushMetricExporter> {
@@ -101,7 +90,9 @@ async function otlpExporter(config: Config): Promise<PushMetricExporter> {
     url: config.endpoint,
     headers: config.headers,
     timeoutMillis: config.timeoutMillis,
-    temporalityPreference: AggregationTemporality.CUMULATIVE,
+    // The exporters' AggregationTemporalityPreference (DELTA 0, CUMULATIVE 1, LOWMEMORY 2), for the host's own
+    // instruments; our pre-aggregated data comes through the producer, already in the chosen temporality.
+    temporalityPreference: { cumulative: 1, delta: 0, lowmemory: 2 }[config.temporality],
     compression: config.compression as never,
   };
   if (config.protocol === 'grpc') {
@@ -119,61 +110,64 @@ async function otlpExporter(config: Config): Promise<PushMetricExporter> {
 
 export async function startSdk(state: State): Promise<ExportHandle> {
   const config = state.config;
-  const levels = {
-    none: DiagLogLevel.NONE,
-    error: DiagLogLevel.ERROR,
-    warn: DiagLogLevel.WARN,
-    info: DiagLogLevel.INFO,
-    debug: DiagLogLevel.DEBUG,
-  };
-  diag.setLogger(diagLogger(), { logLevel: levels[config.logLevel], suppressOverrideMessage: true });
+  // No diag.setLogger (nor core's setGlobalErrorHandler): diag.setLogger would create the API's global slot with our
+  // API version and break a host on another 1.x (its registrations would return false); both would take over the
+  // host's own logging. Export failures are logged by wrapping our exporter instead.
 
-  const resource = resourceFromAttributes(resourceAttributes(state, hostname(), VERSION));
-  const scope = { name: '@foursignals/otel-bootstrap', version: VERSION };
-  const producer: MetricProducer = {
+  const resource = resourceFromAttributes(resourceAttributes(state));
+  const scope = { name: SCOPE_NAME, version: VERSION };
+  const producerOf = (delta: DeltaTracker | undefined): MetricProducer => ({
     async collect() {
       try {
-        return {
-          resourceMetrics: { resource, scopeMetrics: [{ scope, metrics: toMetricData(await collect(state)) }] },
-          errors: [],
-        };
+        const c = await collect(state);
+        const metrics = toMetricData(delta === undefined ? c : delta.apply(c));
+        return { resourceMetrics: { resource, scopeMetrics: [{ scope, metrics }] }, errors: [] };
       } catch (err) {
         error('collect', `collection failed: ${describe(err)}`);
         return { resourceMetrics: { resource, scopeMetrics: [] }, errors: [err] };
       }
     },
-  };
+  });
+  // Pull (Prometheus) and console stay cumulative; the OTLP push follows the temporality preference.
+  const producer = producerOf(undefined);
+  const pushProducer = config.temporality === 'cumulative' ? producer : producerOf(new DeltaTracker());
 
-  let reader: MetricReader;
-  if (config.exporter === 'prometheus') {
-    const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
-    reader = new PrometheusExporter(
-      {
-        host: config.prometheusHost,
-        port: config.prometheusPort,
-        metricProducers: [producer as never],
-        withResourceConstantLabels: /^(service\.name|service\.namespace|service\.instance\.id)$/,
-      },
-      (err) => {
-        if (err)
-          error(
-            'prometheus',
-            `Prometheus exporter could not listen on ${config.prometheusHost}:${config.prometheusPort}: ${describe(err)}`,
-          );
-      },
-    ) as unknown as MetricReader;
-    // Scrapes of our own endpoint are not the application's traffic.
-    state.http.ignoredServer = (reader as unknown as { _server?: unknown })._server;
-  } else {
-    const exporter = config.exporter === 'console' ? new ConsoleMetricExporter() : await otlpExporter(config);
-    reader = new PeriodicExportingMetricReader({
-      exporter,
-      exportIntervalMillis: config.exportIntervalMillis,
-      exportTimeoutMillis: Math.min(config.exportTimeoutMillis, config.exportIntervalMillis),
-      metricProducers: [producer],
-    });
+  const readers: MetricReader[] = [];
+  for (const kind of config.exporters) {
+    if (kind === 'prometheus') {
+      const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
+      const reader = new PrometheusExporter(
+        {
+          host: config.prometheusHost,
+          port: config.prometheusPort,
+          metricProducers: [producer as never],
+          withResourceConstantLabels: /^(service\.name|service\.namespace|service\.instance\.id)$/,
+        },
+        (err) => {
+          if (err)
+            error(
+              'prometheus',
+              `Prometheus exporter could not listen on ${config.prometheusHost}:${config.prometheusPort}: ${describe(err)}`,
+            );
+        },
+      ) as unknown as MetricReader;
+      // Scrapes of our own endpoint are not the application's traffic.
+      state.http.ignoredServer = (reader as unknown as { _server?: unknown })._server;
+      readers.push(reader);
+    } else if (kind === 'console' || kind === 'otlp') {
+      const exporter =
+        kind === 'console' ? new ConsoleMetricExporter() : logFailures(await otlpExporter(config), config.endpoint);
+      readers.push(
+        new PeriodicExportingMetricReader({
+          exporter,
+          exportIntervalMillis: config.exportIntervalMillis,
+          exportTimeoutMillis: Math.min(config.exportTimeoutMillis, config.exportIntervalMillis),
+          metricProducers: [kind === 'otlp' ? pushProducer : producer],
+        }),
+      );
+    }
   }
-  const provider = new MeterProvider({ resource, readers: [reader] });
+  const provider = new MeterProvider({ resource, readers });
   // Let the host's own OpenTelemetry API metrics flow through the same pipeline.
   state.apiProxy?.setDelegate(provider);
   return {

@@ -1,10 +1,12 @@
-// The host's own OpenTelemetry API metrics (`metrics.getMeter(...)`), without loading @opentelemetry/api (~40 ms)
-// at start-up: a small proxy MeterProvider is put where the API looks for the global one. The first getMeter()
-// starts the SDK; instruments created before it is ready buffer a bounded number of measurements and replay them.
+// The host's own OpenTelemetry API metrics (`metrics.getMeter(...)`) when the host registers no MeterProvider of
+// its own. The API's global slot is never created nor claimed here: it is versioned by the API copy that creates it,
+// and a slot of ours would make a host on another 1.x version fail every registration (tracer, meter, propagator,
+// context manager). Instead, the host's own MetricsAPI is patched as it loads (hooks.ts): its getMeterProvider()
+// answers with this proxy only while no MeterProvider is registered. The first getMeter() starts the SDK;
+// instruments created before it is ready buffer a bounded number of measurements and replay them.
 
-/** The @opentelemetry/api version this package depends on (the global slot is versioned by the API). */
-export const API_VERSION = '1.10.0';
 const API_KEY = Symbol.for('opentelemetry.js.api.1');
+const PATCHED = Symbol.for('foursignals.otel-bootstrap.patched');
 const MAX_PENDING = 10_000;
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -139,20 +141,23 @@ export class ProxyMeterProvider {
   }
 }
 
-/** Puts the proxy in the API's global slot unless a MeterProvider is already registered. */
-export function installGlobalMeterProvider(proxy: ProxyMeterProvider): boolean {
-  const g = globalThis as { [API_KEY]?: Record<string, unknown> };
-  let api = g[API_KEY];
-  if (api === undefined) {
-    api = Object.defineProperty({}, 'version', {
-      value: API_VERSION,
-      enumerable: true,
-      writable: false,
-      configurable: false,
-    });
-    g[API_KEY] = api;
-  }
-  if (api['metrics'] !== undefined) return false;
-  api['metrics'] = proxy;
-  return true;
+/** Whether any @opentelemetry/api 1.x copy registered a global MeterProvider (read only: never creates the slot). */
+function hostMeterProvider(): boolean {
+  const api = (globalThis as { [API_KEY]?: Record<string, unknown> })[API_KEY];
+  return api !== undefined && api['metrics'] !== undefined;
+}
+
+/**
+ * Patches one copy of the API's `MetricsAPI` class (any 1.x, CJS or ESM build): while the host has registered no
+ * MeterProvider, `getMeterProvider()` (and so `metrics.getMeter()`) returns the proxy instead of the no-op one.
+ * Registration itself is untouched, so `setGlobalMeterProvider` behaves exactly as without the bootstrap.
+ */
+export function patchMetricsApi(MetricsAPI: unknown, proxy: ProxyMeterProvider): void {
+  const proto = (MetricsAPI as { prototype?: { getMeterProvider?: AnyFn } } | undefined)?.prototype;
+  if (typeof proto?.getMeterProvider !== 'function' || Object.hasOwn(proto, PATCHED)) return;
+  Object.defineProperty(proto, PATCHED, { value: true });
+  const original = proto.getMeterProvider;
+  proto.getMeterProvider = function getMeterProvider(this: unknown, ...args: unknown[]) {
+    return hostMeterProvider() ? original.apply(this, args) : proxy;
+  };
 }

@@ -7,6 +7,11 @@
 // - Fastify 5: an `onRequest` hook added when the instance is created (diagnostics channel
 //   `fastify.initialization`) copies the route's configured url, so replies sent from hooks (401 from an auth
 //   hook) carry their route too. Unmatched requests (the 404 handler) have no url and collapse into one series.
+// - Koa with @koa/router: the router writes the matched layer's path (prefixes included) to `ctx._matchedRoute`;
+//   an accessor on Koa's context prototype copies it to the Node request as it is written.
+// - Hapi: `Request.prototype._lookup` resolves the route; its `path` (realm prefix included, `/items/{id}`) is
+//   copied unless it is the special not-found route.
+// - NestJS: routes are Express or Fastify routes underneath, measured by those integrations.
 
 import { debug } from '../log.ts';
 import { ROUTE } from './http.ts';
@@ -139,4 +144,51 @@ const onFastifyInit = (msg: unknown): void => {
 
 export function subscribeFastify(): void {
   dc.subscribe('fastify.initialization', onFastifyInit);
+}
+
+const KOA_MATCHED = Symbol('foursignals.otel-bootstrap.koa-matched-route');
+
+/** Patches Koa's context prototype (`koa/lib/context.js`): `_matchedRoute` becomes an accessor that records it. */
+export function patchKoaContext(proto: unknown): void {
+  if (typeof proto !== 'object' || proto === null || Object.hasOwn(proto, '_matchedRoute') || !markPatched(proto))
+    return;
+  Object.defineProperty(proto, '_matchedRoute', {
+    configurable: true,
+    enumerable: false,
+    get(this: { [KOA_MATCHED]?: unknown }) {
+      return this[KOA_MATCHED];
+    },
+    set(this: { [KOA_MATCHED]?: unknown; req?: Req }, value: unknown) {
+      this[KOA_MATCHED] = value;
+      try {
+        if (this.req !== undefined && (typeof value === 'string' || value instanceof RegExp))
+          this.req[ROUTE] = String(value);
+      } catch {
+        // never interfere with routing
+      }
+    },
+  });
+  debug('patched koa context _matchedRoute');
+}
+
+type HapiRequest = { _route?: { _special?: boolean; path?: unknown }; raw?: { req?: Req } };
+
+/** Patches Hapi's Request class (`@hapi/hapi/lib/request.js`): the route template once the router matched. */
+export function patchHapiRequest(Request: unknown): void {
+  const proto = (Request as { prototype?: { _lookup?: AnyFn } } | undefined)?.prototype;
+  if (typeof proto?._lookup !== 'function' || !markPatched(proto)) return;
+  const lookup = proto._lookup;
+  proto._lookup = function patchedLookup(this: HapiRequest, ...args: unknown[]) {
+    const result = lookup.apply(this, args);
+    try {
+      const route = this._route;
+      const req = this.raw?.req;
+      if (route !== undefined && route._special !== true && typeof route.path === 'string' && req !== undefined)
+        req[ROUTE] = route.path;
+    } catch {
+      // never interfere with routing
+    }
+    return result;
+  };
+  debug('patched hapi Request._lookup');
 }

@@ -16,6 +16,8 @@ interface Target {
   /** The expression that evaluates to the patched object, in that file's scope. */
   expr: string;
   patcher: string;
+  /** Only files whose text contains this (a path pattern that may match unrelated packages). */
+  contains?: string;
 }
 
 const TARGETS: Target[] = [
@@ -52,6 +54,21 @@ const TARGETS: Target[] = [
     match: (u) => /\/node_modules\/express[^/]*\/lib\/router\/index\.js$/.test(u),
     expr: 'module.exports',
     patcher: 'expressRouterUse',
+  },
+  // Koa (2 and 3; its ESM entry wraps the CommonJS lib) and Hapi.
+  { match: (u) => u.endsWith('/node_modules/koa/lib/context.js'), expr: 'module.exports', patcher: 'koaContext' },
+  {
+    match: (u) => u.endsWith('/node_modules/@hapi/hapi/lib/request.js'),
+    expr: 'module.exports',
+    patcher: 'hapiRequest',
+  },
+  // @opentelemetry/api, any 1.x (build/{src,esm,esnext}/api/metrics.js up to 1.9, dist/api/metrics.{cjs,mjs} from
+  // 1.10), under any package directory name (npm aliases): the host's own MetricsAPI class, see api-proxy.ts.
+  {
+    match: (u) => /\/(?:build\/(?:src|esm|esnext)|dist)\/api\/metrics\.(?:js|cjs|mjs)$/.test(u),
+    expr: 'MetricsAPI',
+    patcher: 'otelMetricsApi',
+    contains: 'class MetricsAPI',
   },
   // pg
   { match: (u) => u.endsWith('/node_modules/pg/lib/client.js'), expr: 'module.exports', patcher: 'pgClient' },
@@ -98,7 +115,7 @@ export function installHooks(patchers: Patchers): boolean {
         if (!t.match(url)) continue;
         try {
           const text = sourceText(result.source);
-          if (text === undefined) return result;
+          if (text === undefined || (t.contains !== undefined && !text.includes(t.contains))) return result;
           const call = `\n;try{globalThis[Symbol.for('foursignals.otel-bootstrap.patchers')]?.${t.patcher}?.(${t.expr})}catch{}\n`;
           // Keep a trailing source map comment last.
           return { ...result, source: text + call };

@@ -14,7 +14,7 @@ const START = Symbol('foursignals.otel-bootstrap.start');
 
 type Req = IncomingMessage & { [START]?: number; [ROUTE]?: string };
 
-const KNOWN_METHODS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+export const KNOWN_METHODS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
   GET: 'GET',
   HEAD: 'HEAD',
   POST: 'POST',
@@ -30,9 +30,15 @@ const KNOWN_METHODS: Record<string, string> = Object.assign(Object.create(null) 
 /** Called after the measurement with the request, the response and the status; used by DAU. */
 export type FinishListener = (req: IncomingMessage, status: number) => void;
 
+/** The one instance (per process); the shared close listener reaches it here. */
+let currentMetrics: HttpServerMetrics | undefined;
+
 export class HttpServerMetrics {
   readonly bounds = HTTP_DURATION_BUCKETS;
-  /** method -> route (undefined = no route matched / not known) -> status -> cell */
+  /**
+   * method -> route (undefined = no route matched / not known) -> outcome -> cell, where the outcome packs the status
+   * (0: none sent), whether the client went away first, the scheme and the protocol version into one number.
+   */
   readonly table = new Map<string, Map<string | undefined, Map<number, Cell>>>();
   readonly maxSeries: number;
   series = 0;
@@ -44,16 +50,32 @@ export class HttpServerMetrics {
   ignoredServer: unknown;
 
   private readonly startListener = (msg: unknown): void => {
-    (msg as { request: Req }).request[START] = performance.now();
+    const m = msg as { request: Req; response: ServerResponse; server: unknown };
+    m.request[START] = performance.now();
+    // A client gone before the response finished publishes no finish event: the response's close tells.
+    if (m.server !== this.ignoredServer) m.response.on('close', this.closeListener);
+  };
+
+  // A shared function (no closure per request): `this` is the response.
+  private readonly closeListener = function (this: ServerResponse): void {
+    const metrics = currentMetrics;
+    const request = this.req as Req;
+    const t0 = request[START];
+    if (t0 === undefined || this.writableFinished || metrics === undefined || !metrics.enabled) return;
+    request[START] = undefined;
+    const seconds = (performance.now() - t0) / 1000;
+    const status = this.headersSent ? this.statusCode : 0;
+    metrics.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds, request, true);
   };
 
   private readonly finishListener = (msg: unknown): void => {
     const { request, response, server } = msg as { request: Req; response: ServerResponse; server: unknown };
     const t0 = request[START];
     if (t0 === undefined || !this.enabled || server === this.ignoredServer) return;
+    request[START] = undefined;
     const seconds = (performance.now() - t0) / 1000;
     const status = response.statusCode;
-    this.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds);
+    this.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds, request, false);
     const l = this.onFinish;
     if (l !== undefined) {
       try {
@@ -66,6 +88,7 @@ export class HttpServerMetrics {
 
   constructor(maxSeries: number) {
     this.maxSeries = maxSeries;
+    currentMetrics = this;
   }
 
   subscribe(): void {
@@ -78,7 +101,18 @@ export class HttpServerMetrics {
     dc.unsubscribe('http.server.response.finish', this.finishListener);
   }
 
-  record(method: string, route: string | undefined, status: number, seconds: number): void {
+  record(
+    method: string,
+    route: string | undefined,
+    status: number,
+    seconds: number,
+    request: IncomingMessage | undefined = undefined,
+    aborted = false,
+  ): void {
+    const v = request?.httpVersion;
+    const version = v === '1.1' || v === undefined ? 0 : v === '1.0' ? 1 : 2;
+    const https = (request?.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 4 : 0;
+    const outcome = status * 16 + (aborted ? 8 : 0) + https + version;
     let byRoute = this.table.get(method);
     if (byRoute === undefined) {
       byRoute = new Map();
@@ -89,7 +123,7 @@ export class HttpServerMetrics {
       byStatus = new Map();
       byRoute.set(route, byStatus);
     }
-    let cell = byStatus.get(status);
+    let cell = byStatus.get(outcome);
     if (cell === undefined) {
       if (this.series >= this.maxSeries) {
         this.overflowCount++;
@@ -99,12 +133,16 @@ export class HttpServerMetrics {
       }
       const attributes: Record<string, string | number> = {
         'http.request.method': method,
-        'http.response.status_code': status,
+        'url.scheme': https ? 'https' : 'http',
+        'network.protocol.version': version === 0 ? '1.1' : version === 1 ? '1.0' : String(v),
       };
+      if (status !== 0) attributes['http.response.status_code'] = status;
       if (route !== undefined) attributes['http.route'] = route;
-      if (status >= 500) attributes['error.type'] = String(status);
+      // A client that went away before the response finished: semantic conventions' error.type for it.
+      if (aborted) attributes['error.type'] = 'aborted';
+      else if (status >= 500) attributes['error.type'] = String(status);
       cell = new Cell(this.bounds.length, attributes);
-      byStatus.set(status, cell);
+      byStatus.set(outcome, cell);
       this.series++;
     }
     record(cell, this.bounds, seconds);

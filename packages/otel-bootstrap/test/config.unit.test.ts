@@ -2,11 +2,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { DeltaTracker } from '../src/aggregation/collect.ts';
 import { readConfig } from '../src/config.ts';
 import { DailyActiveUsers, jwtClaim } from '../src/dau/active-users.ts';
 import { HyperLogLog } from '../src/dau/hll.ts';
+import { containerId } from '../src/export/resource.ts';
 import { HttpServerMetrics } from '../src/instrumentation/http.ts';
 import { operationName } from '../src/instrumentation/libraries.ts';
+import { METRICS } from '../src/metrics.ts';
 
 function hashOf(s: string): [number, number] {
   const h = createHash('sha256').update(s).digest();
@@ -107,7 +110,7 @@ describe('readConfig', () => {
   test('defaults', () => {
     const c = readConfig({});
     assert.equal(c.serviceName, 'unknown_service:node');
-    assert.equal(c.exporter, 'otlp');
+    assert.deepEqual(c.exporters, ['otlp']);
     assert.equal(c.protocol, 'http/protobuf');
     assert.equal(c.endpoint, 'http://localhost:4318/v1/metrics');
     assert.equal(c.exportIntervalMillis, 60_000);
@@ -157,7 +160,7 @@ describe('readConfig', () => {
     assert.equal(c.exportIntervalMillis, 60_000);
     assert.equal(c.protocol, 'http/protobuf');
     assert.equal(c.endpoint, 'http://localhost:4318/v1/metrics');
-    assert.equal(c.exporter, 'otlp');
+    assert.deepEqual(c.exporters, ['otlp']);
     assert.equal(c.disabled, false);
     assert.deepEqual([...c.instrumentations], ['http']);
     assert.deepEqual(c.dauIdentity, { kind: 'none' });
@@ -210,5 +213,75 @@ describe('HttpServerMetrics series cap', () => {
     assert.equal(c?.counts[0], 1);
     assert.equal(c?.counts[1], 1);
     assert.equal(c?.counts[14], 1);
+  });
+});
+
+describe('the OTEL_* contract', () => {
+  test('OTEL_METRICS_EXPORTER is a list; none alone turns export off', () => {
+    assert.deepEqual(readConfig({ OTEL_METRICS_EXPORTER: 'otlp, prometheus' }).exporters, ['otlp', 'prometheus']);
+    assert.deepEqual(readConfig({ OTEL_METRICS_EXPORTER: 'prometheus,bogus,prometheus' }).exporters, ['prometheus']);
+    assert.deepEqual(readConfig({ OTEL_METRICS_EXPORTER: 'none' }).exporters, []);
+    assert.deepEqual(readConfig({ OTEL_METRICS_EXPORTER: 'bogus' }).exporters, ['otlp']);
+  });
+
+  test('auto-instrumentations names, resource detectors, temporality, certificates', () => {
+    const c = readConfig({
+      OTEL_NODE_ENABLED_INSTRUMENTATIONS:
+        'http,@opentelemetry/instrumentation-koa,hapi,undici,runtime-node,nestjs-core',
+      OTEL_NODE_RESOURCE_DETECTORS: 'env,host,container',
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
+      OTEL_EXPORTER_OTLP_CERTIFICATE: '/ca.pem',
+      OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: '/metrics-ca.pem',
+      OTEL_EXPORTER_OTLP_CLIENT_KEY: '/key.pem',
+      OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/cert.pem',
+    });
+    assert.deepEqual([...c.instrumentations].sort(), ['hapi', 'http', 'koa', 'runtime', 'undici']);
+    assert.deepEqual(c.resourceDetectors, ['env', 'host', 'container']);
+    assert.equal(c.temporality, 'delta');
+    assert.deepEqual(c.tls, { certificate: '/metrics-ca.pem', clientKey: '/key.pem', clientCertificate: '/cert.pem' });
+    assert.deepEqual(readConfig({ OTEL_NODE_RESOURCE_DETECTORS: 'none' }).resourceDetectors, []);
+    assert.equal(readConfig({}).resourceDetectors.length, 6);
+  });
+
+  test('container.id from cgroup v1 and from mountinfo (v2)', () => {
+    const id = 'a'.repeat(64);
+    assert.equal(containerId(`12:pids:/docker/${id}\n`, ''), id);
+    assert.equal(
+      containerId('0::/\n', `1 2 0:1 /var/lib/docker/containers/${id}/hostname /etc/hostname rw - ext4 x rw\n`),
+      id,
+    );
+    assert.equal(containerId('0::/\n', ''), undefined);
+  });
+
+  test('delta temporality: counters and histograms as changes since the last collection', () => {
+    const d = new DeltaTracker();
+    const h = (count: number, counts: number[]) => ({
+      startMs: 0,
+      endMs: count * 1000,
+      metrics: [
+        {
+          def: METRICS.httpServerDuration,
+          type: 'histogram' as const,
+          points: [{ attributes: { a: 1 }, count, sum: count, min: 1, max: 1, bounds: [1], counts }],
+        },
+        { def: METRICS.cpuTime, type: 'sum' as const, monotonic: true, points: [{ attributes: {}, value: count }] },
+        { def: METRICS.memoryUsage, type: 'sum' as const, monotonic: false, points: [{ attributes: {}, value: 7 }] },
+      ],
+    });
+    d.apply(h(3, [3, 0]));
+    const second = d.apply(h(5, [4, 1]));
+    assert.equal(second.startMs, 3000);
+    const [hist, cpu, mem] = second.metrics as [
+      { points: { count: number; counts: number[]; min: number }[]; delta?: boolean },
+      { points: { value: number }[]; delta?: boolean },
+      { points: { value: number }[]; delta?: boolean },
+    ];
+    assert.equal(hist.points[0]!.count, 2);
+    assert.deepEqual(hist.points[0]!.counts, [1, 1]);
+    assert.ok(Number.isNaN(hist.points[0]!.min));
+    assert.equal(hist.delta, true);
+    assert.equal(cpu.points[0]!.value, 2);
+    assert.equal(mem.points[0]!.value, 7);
+    assert.equal(mem.delta, undefined);
   });
 });
