@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { endpoints, promQuery, waitFor } from './support.ts';
+import { endpoints, type PromSample, promQuery, waitFor } from './support.ts';
 
 const service = endpoints.mes_service_name;
 const pidFile = endpoints.mes_pid_file;
@@ -61,16 +61,16 @@ describe(`a non-Node process watched by name (${service})`, { concurrency: false
     await waitFor(
       `process_memory_usage_bytes{service_name="${service}"}`,
       () => promQuery(`process_memory_usage_bytes{service_name="${service}"}`),
-      (r) => r.length === 1,
+      (r: PromSample[]) => r.length === 1,
       120_000,
     );
     const cpu = await waitFor(
       'process_cpu_utilization_ratio per cpu_mode',
       () => promQuery(`process_cpu_utilization_ratio{service_name="${service}"}`),
-      (r) => r.length >= 2,
+      (r: PromSample[]) => r.length >= 2,
       120_000,
     );
-    const modes = new Set(cpu.map((s) => s.metric.cpu_mode));
+    const modes = new Set(cpu.map((s: PromSample) => s.metric.cpu_mode));
     assert.ok(modes.has('user') && modes.has('system'), `cpu_mode labels: ${[...modes]}`);
     const info = await promQuery(`target_info{job="${service}"}`);
     assert.ok(info.length >= 1, 'target_info for the process');
