@@ -18,7 +18,7 @@ let consumerTag: string | undefined;
 let channel: ConfirmChannel | undefined;
 const faults = new FaultWatcher(env.faultsFile, () => void syncConsumer());
 const db = new Db(env.mesDatabaseUrl, faults, 4);
-const calculated = businessCounter('mes.orders.calculated');
+const calculated = businessCounter('mesOrdersCalculated');
 
 await ensureSchema(db.pool, MES_SCHEMA_LOCK, MES_SCHEMA);
 

@@ -1,6 +1,13 @@
 // The seed's table, declared once: every signal the company asked for, with the PromQL that reads it back and the
 // InfluxDB measurement that must hold it too. The view, `--json`, and the end-to-end test all come from this list.
 
+import { label, matcher, promLabel, promName } from '@foursignals/metric-spec';
+import { METRICS as APP } from '@foursignals/otel-bootstrap/metrics';
+import { METRICS as PG } from '@foursignals/receiver-postgresql/metrics';
+import { METRICS as RMQ } from '@foursignals/receiver-rabbitmq/metrics';
+import { METRICS as S3 } from '@foursignals/receiver-s3/metrics';
+import { BUSINESS_METRICS as BUSINESS } from '../metrics.ts';
+
 export type Format = 'rps' | 'percent' | 'seconds' | 'bytes' | 'count' | 'per_min' | 'eur' | 'per_hour' | 'per_day';
 
 export interface SignalRow {
@@ -18,7 +25,11 @@ export interface SignalRow {
   influx: { measurement: string; where?: string };
 }
 
-const HTTP = 'http_server_request_duration_seconds';
+// Names come from the emitters' tables: Prometheus names through promName(), labels through label()/matcher() (a
+// label the metric does not declare does not compile), InfluxDB measurements are the dotted names.
+const HTTP = promName(APP.httpServerDuration);
+const SERVICE = promLabel('service.name');
+const STATUS = label(APP.httpServerDuration, 'http.response.status_code');
 const W = '1m';
 /**
  * Gauges are read over a short window so a process that is gone (its last sample lingers 5 min in an instant query)
@@ -28,8 +39,8 @@ const LIVE = '20s';
 const SCRAPED = '1m';
 
 function redRows(system: string, svc: string, method: SignalRow['method']): SignalRow[] {
-  const sel = `service_name="${svc}"`;
-  const influx = { measurement: 'http.server.request.duration', where: `"service.name" = '${svc}'` };
+  const sel = `${SERVICE}="${svc}"`;
+  const influx = { measurement: APP.httpServerDuration.name, where: `"service.name" = '${svc}'` };
   return [
     {
       id: `${svc}.rps`,
@@ -47,8 +58,8 @@ function redRows(system: string, svc: string, method: SignalRow['method']): Sign
       signal: 'HTTP errors % (5xx | 4xx)',
       format: 'percent',
       promql:
-        `label_replace(100 * (sum(rate(${HTTP}_count{${sel},http_response_status_code=~"5.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "5xx", "", "")` +
-        ` or label_replace(100 * (sum(rate(${HTTP}_count{${sel},http_response_status_code=~"4.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "4xx", "", "")`,
+        `label_replace(100 * (sum(rate(${HTTP}_count{${sel},${STATUS}=~"5.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "5xx", "", "")` +
+        ` or label_replace(100 * (sum(rate(${HTTP}_count{${sel},${STATUS}=~"4.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "4xx", "", "")`,
       by: ['class'],
       influx: { ...influx, where: `${influx.where} AND "http.response.status_code" =~ /^[45]/` },
     },
@@ -72,8 +83,8 @@ function useRows(system: string, svc: string, method: SignalRow['method']): Sign
       method,
       signal: 'CPU %',
       format: 'percent',
-      promql: `100 * sum(avg_over_time(process_cpu_utilization_ratio{service_name="${svc}"}[${LIVE}]))`,
-      influx: { measurement: 'process.cpu.utilization', where: `"service.name" = '${svc}'` },
+      promql: `100 * sum(avg_over_time(${promName(APP.cpuUtilization)}{${SERVICE}="${svc}"}[${LIVE}]))`,
+      influx: { measurement: APP.cpuUtilization.name, where: `"service.name" = '${svc}'` },
     },
     {
       id: `${svc}.memory`,
@@ -81,15 +92,23 @@ function useRows(system: string, svc: string, method: SignalRow['method']): Sign
       method,
       signal: 'memory (RSS)',
       format: 'bytes',
-      promql: `sum(last_over_time(process_memory_usage_bytes{service_name="${svc}"}[${LIVE}]))`,
-      influx: { measurement: 'process.memory.usage', where: `"service.name" = '${svc}'` },
+      promql: `sum(last_over_time(${promName(APP.memoryUsage)}{${SERVICE}="${svc}"}[${LIVE}]))`,
+      influx: { measurement: APP.memoryUsage.name, where: `"service.name" = '${svc}'` },
     },
   ];
 }
 
 function dbRows(system: string, db: string): SignalRow[] {
-  const sel = `db_namespace="${db}"`;
+  const sel = matcher(PG.commits, 'db.namespace', db);
   const where = `"db.namespace" = '${db}'`;
+  const calls = promName(PG.queryCalls);
+  const errorType = label(PG.errors, 'error.type');
+  // rollbacks, deadlocks and the other errors by kind, under one `error_type` label
+  const errors = [
+    `label_replace(sum(rate(${promName(PG.rollbacks)}{${sel}}[5m])), "${errorType}", "rollback", "", "")`,
+    `label_replace(sum(rate(${promName(PG.deadlocks)}{${sel}}[5m])), "${errorType}", "deadlock", "", "")`,
+    `sum by (${errorType}) (rate(${promName(PG.errors)}{${sel}}[5m]))`,
+  ].join(' or ');
   return [
     {
       id: `db.${db}.rps`,
@@ -97,8 +116,8 @@ function dbRows(system: string, db: string): SignalRow[] {
       method: 'RED',
       signal: 'statements/s',
       format: 'rps',
-      promql: `sum(rate(postgresql_statements_total{${sel}}[${W}]))`,
-      influx: { measurement: 'postgresql.statements', where },
+      promql: `sum(rate(${calls}{${sel}}[${W}]))`,
+      influx: { measurement: PG.queryCalls.name, where },
     },
     {
       id: `db.${db}.errors`,
@@ -107,9 +126,9 @@ function dbRows(system: string, db: string): SignalRow[] {
       signal: 'errors/s (error)',
       format: 'rps',
       // only the kinds that happen; a single 0 when none does (missing only when the receiver reports nothing)
-      promql: `(sum by (error_type) (rate(postgresql_errors_total{${sel}}[5m])) > 0) or on() (0 * sum(rate(postgresql_errors_total{${sel}}[5m])))`,
-      by: ['error_type'],
-      influx: { measurement: 'postgresql.errors', where },
+      promql: `((${errors}) > 0) or on() (0 * sum(rate(${promName(PG.commits)}{${sel}}[5m])))`,
+      by: [errorType],
+      influx: { measurement: PG.errors.name, where },
     },
     {
       id: `db.${db}.duration`,
@@ -117,8 +136,8 @@ function dbRows(system: string, db: string): SignalRow[] {
       method: 'RED',
       signal: 'mean statement duration',
       format: 'seconds',
-      promql: `sum(rate(postgresql_statement_time_seconds_total{${sel}}[${W}])) / sum(rate(postgresql_statements_total{${sel}}[${W}]))`,
-      influx: { measurement: 'postgresql.statement.time', where },
+      promql: `sum(rate(${promName(PG.queryTime)}{${sel}}[${W}])) / sum(rate(${calls}{${sel}}[${W}]))`,
+      influx: { measurement: PG.queryTime.name, where },
     },
     {
       id: `db.${db}.connections`,
@@ -126,13 +145,19 @@ function dbRows(system: string, db: string): SignalRow[] {
       method: 'RED',
       signal: 'connections',
       format: 'count',
-      promql: `sum(last_over_time(postgresql_connections{${sel}}[${SCRAPED}]))`,
-      influx: { measurement: 'postgresql.connections', where },
+      promql: `sum(last_over_time(${promName(PG.backends)}{${sel}}[${SCRAPED}]))`,
+      influx: { measurement: PG.backends.name, where },
     },
   ];
 }
 
-const S3 = 's3_client_request_duration_seconds';
+const S3_CALLS = promName(APP.s3ClientDuration);
+const S3_SEL = `${matcher(APP.s3ClientDuration, 'rpc.system.name', 'aws-api')},${matcher(APP.s3ClientDuration, 'rpc.service', 'S3')}`;
+const RPC_METHOD = label(APP.s3ClientDuration, 'rpc.method');
+const WORK_QUEUE = matcher(RMQ.queueMessages, 'rabbitmq.queue.name', 'mes.cost-calculation');
+const WORK_QUEUE_INFLUX = `"rabbitmq.queue.name" = 'mes.cost-calculation'`;
+const REASON = label(RMQ.deadLettered, 'rabbitmq.dead_letter.reason');
+const BUCKET = label(S3.bucketSize, 'aws.s3.bucket');
 
 export const SIGNALS: SignalRow[] = [
   // MES (cost calculation): USE of the worker, where the CPU goes
@@ -144,8 +169,8 @@ export const SIGNALS: SignalRow[] = [
     method: 'USE',
     signal: 'orders in flight (waiting)',
     format: 'count',
-    promql: `sum(last_over_time(rabbitmq_queue_messages{messaging_destination_name="mes.cost-calculation"}[${SCRAPED}]))`,
-    influx: { measurement: 'rabbitmq.queue.messages', where: `"messaging.destination.name" = 'mes.cost-calculation'` },
+    promql: `sum(last_over_time(${promName(RMQ.queueMessages)}{${WORK_QUEUE}}[${SCRAPED}]))`,
+    influx: { measurement: RMQ.queueMessages.name, where: WORK_QUEUE_INFLUX },
   },
   {
     id: 'rabbitmq.consumers',
@@ -153,8 +178,8 @@ export const SIGNALS: SignalRow[] = [
     method: 'USE',
     signal: 'consumers',
     format: 'count',
-    promql: `sum(last_over_time(rabbitmq_queue_consumers{messaging_destination_name="mes.cost-calculation"}[${SCRAPED}]))`,
-    influx: { measurement: 'rabbitmq.queue.consumers', where: `"messaging.destination.name" = 'mes.cost-calculation'` },
+    promql: `sum(last_over_time(${promName(RMQ.queueConsumers)}{${WORK_QUEUE}}[${SCRAPED}]))`,
+    influx: { measurement: RMQ.queueConsumers.name, where: WORK_QUEUE_INFLUX },
   },
   {
     id: 'rabbitmq.dead_letters',
@@ -164,10 +189,10 @@ export const SIGNALS: SignalRow[] = [
     format: 'per_min',
     // a 0 (not missing) when no order died but the receiver's dead-letter taps are connected
     promql:
-      '60 * sum by (rabbitmq_dead_letter_reason) (rate(rabbitmq_messages_dead_lettered_total[5m]))' +
-      ' or on() (0 * max({__name__=~"rabbitmq_dead_letter_tap_connected.*"} > 0))',
-    by: ['rabbitmq_dead_letter_reason'],
-    influx: { measurement: 'rabbitmq.messages.dead_lettered' },
+      `60 * sum by (${REASON}) (rate(${promName(RMQ.deadLettered)}[5m]))` +
+      ` or on() (0 * max(${promName(RMQ.tapConnected)} > 0))`,
+    by: [REASON],
+    influx: { measurement: RMQ.deadLettered.name },
   },
   // MES API: the four golden signals
   ...redRows('MES API', 'mes-api', 'Golden signals'),
@@ -178,8 +203,8 @@ export const SIGNALS: SignalRow[] = [
     method: 'Golden signals',
     signal: 'DAU (daily active users)',
     format: 'count',
-    promql: `max(last_over_time(app_users_active{service_name="mes-api",app_users_window="day"}[${LIVE}]))`,
-    influx: { measurement: 'app.users.active', where: `"service.name" = 'mes-api'` },
+    promql: `max(last_over_time(${promName(APP.usersActive)}{${SERVICE}="mes-api",${matcher(APP.usersActive, 'app.users.window', 'day')}}[${LIVE}]))`,
+    influx: { measurement: APP.usersActive.name, where: `"service.name" = 'mes-api'` },
   },
   ...redRows('Shop API', 'shop-api', 'RED'),
   ...redRows('CRM API', 'crm-api', 'RED'),
@@ -192,9 +217,9 @@ export const SIGNALS: SignalRow[] = [
     method: 'RED',
     signal: 'requests/s (method)',
     format: 'rps',
-    promql: `sum by (rpc_method) (rate(${S3}_count[${W}]))`,
-    by: ['rpc_method'],
-    influx: { measurement: 's3.client.request.duration' },
+    promql: `sum by (${RPC_METHOD}) (rate(${S3_CALLS}_count{${S3_SEL}}[${W}]))`,
+    by: [RPC_METHOD],
+    influx: { measurement: APP.s3ClientDuration.name },
   },
   {
     id: 's3.errors',
@@ -202,9 +227,9 @@ export const SIGNALS: SignalRow[] = [
     method: 'RED',
     signal: 'errors/s (method, code)',
     format: 'rps',
-    promql: `sum by (rpc_method, http_response_status_code) (rate(${S3}_count{http_response_status_code=~"[45].."}[5m])) or on() (0 * sum(rate(${S3}_count[5m])))`,
-    by: ['rpc_method', 'http_response_status_code'],
-    influx: { measurement: 's3.client.request.duration', where: `"http.response.status_code" =~ /^[45]/` },
+    promql: `sum by (${RPC_METHOD}, ${STATUS}) (rate(${S3_CALLS}_count{${S3_SEL},${STATUS}=~"[45].."}[5m])) or on() (0 * sum(rate(${S3_CALLS}_count{${S3_SEL}}[5m])))`,
+    by: [RPC_METHOD, STATUS],
+    influx: { measurement: APP.s3ClientDuration.name, where: `"http.response.status_code" =~ /^[45]/` },
   },
   {
     id: 's3.latency_p95',
@@ -212,9 +237,9 @@ export const SIGNALS: SignalRow[] = [
     method: 'RED',
     signal: 'latency p95 (method)',
     format: 'seconds',
-    promql: `histogram_quantile(0.95, sum by (le, rpc_method) (rate(${S3}_bucket[${W}])))`,
-    by: ['rpc_method'],
-    influx: { measurement: 's3.client.request.duration' },
+    promql: `histogram_quantile(0.95, sum by (le, ${RPC_METHOD}) (rate(${S3_CALLS}_bucket{${S3_SEL}}[${W}])))`,
+    by: [RPC_METHOD],
+    influx: { measurement: APP.s3ClientDuration.name },
   },
   {
     id: 's3.size',
@@ -222,9 +247,9 @@ export const SIGNALS: SignalRow[] = [
     method: 'RED',
     signal: 'storage size (bucket)',
     format: 'bytes',
-    promql: 'sum by (aws_s3_bucket) (s3_bucket_size_bytes)',
-    by: ['aws_s3_bucket'],
-    influx: { measurement: 's3.bucket.size' },
+    promql: `sum by (${BUCKET}) (${promName(S3.bucketSize)})`,
+    by: [BUCKET],
+    influx: { measurement: S3.bucketSize.name },
   },
   // Business
   {
@@ -233,8 +258,8 @@ export const SIGNALS: SignalRow[] = [
     method: 'Business',
     signal: 'new users /day',
     format: 'per_day',
-    promql: '86400 * sum(rate(app_users_new_total[15m]))',
-    influx: { measurement: 'app.users.new' },
+    promql: `86400 * sum(rate(${promName(BUSINESS.usersNew)}[15m]))`,
+    influx: { measurement: BUSINESS.usersNew.name },
   },
   {
     id: 'business.shop_orders',
@@ -242,8 +267,8 @@ export const SIGNALS: SignalRow[] = [
     method: 'Business',
     signal: 'shop orders /h',
     format: 'per_hour',
-    promql: '3600 * sum(rate(shop_orders_total[5m]))',
-    influx: { measurement: 'shop.orders' },
+    promql: `3600 * sum(rate(${promName(BUSINESS.shopOrders)}[5m]))`,
+    influx: { measurement: BUSINESS.shopOrders.name },
   },
   {
     id: 'business.revenue',
@@ -251,8 +276,8 @@ export const SIGNALS: SignalRow[] = [
     method: 'Business',
     signal: 'revenue /h',
     format: 'eur',
-    promql: '3600 * sum(rate(shop_revenue_total[5m]))',
-    influx: { measurement: 'shop.revenue' },
+    promql: `3600 * sum(rate(${promName(BUSINESS.shopRevenue)}[5m]))`,
+    influx: { measurement: BUSINESS.shopRevenue.name },
   },
   {
     id: 'business.orders_calculated',
@@ -260,8 +285,8 @@ export const SIGNALS: SignalRow[] = [
     method: 'Business',
     signal: 'orders calculated /h (production load)',
     format: 'per_hour',
-    promql: '3600 * sum(rate(mes_orders_calculated_total[5m]))',
-    influx: { measurement: 'mes.orders.calculated' },
+    promql: `3600 * sum(rate(${promName(BUSINESS.mesOrdersCalculated)}[5m]))`,
+    influx: { measurement: BUSINESS.mesOrdersCalculated.name },
   },
 ];
 
