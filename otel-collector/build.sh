@@ -21,6 +21,24 @@ fi
 
 command -v go >/dev/null || { echo "collector: Go is required to build the collector (expected /usr/local/go/bin/go)" >&2; exit 1; }
 
+# Two runs at once (e.g. `npm start` and `npm run stack -- up`) build once: the second waits for the first.
+mkdir -p "$cache_root/collector"
+exec 9>"$cache_root/collector/.build.lock"
+if ! flock -n 9; then
+  echo "collector: another build of the collector is running; waiting for it ..." >&2
+  flock 9
+  if [[ -x "$binary" ]]; then
+    echo "collector: built by the other run -> $binary" >&2
+    echo "$binary"
+    exit 0
+  fi
+fi
+
+start=$SECONDS
+( while sleep 30; do echo "collector: still building ($((SECONDS - start)) s) ..." >&2; done ) &
+ticker=$!
+trap 'kill $ticker 2>/dev/null' EXIT
+
 builder="$cache_root/bin/builder-$builder_version"
 if [[ ! -x "$builder" ]]; then
   echo "collector: installing the OpenTelemetry Collector Builder $builder_version ..." >&2
@@ -34,9 +52,6 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/otelcol-build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 sed "s#output_path: .*#output_path: $work/out#" "$manifest" > "$work/manifest.yaml"
 echo "collector: building $key (first build downloads modules and compiles: several minutes) ..." >&2
-start=$SECONDS
-( while sleep 30; do echo "collector: still building ($((SECONDS - start)) s) ..." >&2; done ) &
-ticker=$!
 trap 'kill $ticker 2>/dev/null; rm -rf "$work"' EXIT
 "$builder" --config "$work/manifest.yaml" >"$work/build.log" 2>&1 || {
   echo "collector: build FAILED; last lines of the builder log:" >&2

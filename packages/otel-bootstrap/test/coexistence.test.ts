@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, test } from 'node:test';
+import { freePort } from '@foursignals/test-support';
 import { SCOPE_NAME } from '../src/metrics.ts';
 import {
   type App,
   byKey,
   endpoints,
-  freePort,
   load,
   otlpEnv,
   runScript,

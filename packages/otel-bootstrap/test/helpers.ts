@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, type PromSample as Sample, stackEndpoints } from '@foursignals/test-support';
+import { freePort, type PromSample as Sample, stackEndpoints, waitForQuery } from '@foursignals/test-support';
 
 export const PKG_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_DIR = join(PKG_DIR, '..', '..');
@@ -138,7 +138,7 @@ export async function load(
   return results;
 }
 
-export { waitForQuery } from '@foursignals/test-support';
+export { waitForQuery };
 
 export function byKey(samples: Sample[]): Record<string, number> {
   const out: Record<string, number> = {};

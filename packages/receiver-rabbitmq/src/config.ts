@@ -31,6 +31,7 @@ export interface DeadLetterConfig {
   /**
    * How often to list each vhost's queues to find which exchanges are dead-letter exchanges (queue arguments and
    * policies). The one costly discovery call: ~1 s and a transient memory bump on the broker at 10,000 queues.
+   * Queues that first appear in a scrape are looked up at once, by name, whatever this interval.
    * @default "5m"
    */
   queue_listing_interval?: string;

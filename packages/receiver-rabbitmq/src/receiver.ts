@@ -159,7 +159,13 @@ export class RabbitMQReceiver implements Receiver {
   async scrape(ctx: ScrapeContext): Promise<Observation[]> {
     this.#warn = ctx.warn;
     // The plugin's endpoints are unauthenticated by default; a failure means the broker is unreachable.
-    await this.#readQueues(ctx.signal);
+    const fresh = await this.#readQueues(ctx.signal);
+    // A new queue may dead-letter at once: its DLX is tapped now, not on the next queue listing (minutes away).
+    if (this.#taps && fresh.size > 0) {
+      this.#taps
+        .notice(fresh)
+        .catch((err: unknown) => this.#warn(`dead-letter discovery failed: ${(err as Error).message}`));
+    }
     const out: Observation[] = [];
     this.#queues(out);
     if (this.#node && Date.now() - this.#node.at <= 2 * this.#nodeIntervalMs) out.push(...this.#node.points);
@@ -182,9 +188,13 @@ export class RabbitMQReceiver implements Receiver {
     return out;
   }
 
-  /** Reads the per-queue samples into the entries; drops the entries of queues that are gone. */
-  async #readQueues(signal: AbortSignal): Promise<void> {
+  /**
+   * Reads the per-queue samples into the entries; drops the entries of queues that are gone. Returns the selected
+   * queues seen for the first time, by vhost.
+   */
+  async #readQueues(signal: AbortSignal): Promise<Map<string, string[]>> {
     const gen = ++this.#generation;
+    const fresh = new Map<string, string[]>();
     const prefix = `${this.#config.dead_letters?.tap_prefix ?? 'foursignals.tap'}.`;
     const scanner = new PrometheusTextScanner(
       (n) => DETAILED.has(n),
@@ -209,6 +219,11 @@ export class RabbitMQReceiver implements Receiver {
             obs: {},
           };
           byQueue.set(n, q);
+          if (q.matches) {
+            const list = fresh.get(v);
+            if (list) list.push(n);
+            else fresh.set(v, [n]);
+          }
         } else if (q.seen !== gen) {
           q.seen = gen;
           q.ready = q.unacked = q.consumers = q.utilisation = q.headTimestamp = undefined;
@@ -238,6 +253,7 @@ export class RabbitMQReceiver implements Receiver {
       for (const [queue, q] of byQueue) if (q.seen !== gen) byQueue.delete(queue);
       if (byQueue.size === 0) this.#entries.delete(vhost);
     }
+    return fresh;
   }
 
   #queues(out: Observation[]): void {

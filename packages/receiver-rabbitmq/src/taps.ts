@@ -66,6 +66,28 @@ interface SeedSource {
   queue: string;
   quorum: boolean;
 }
+/** A selected queue and its dead-letter exchange (argument or policy), if any. */
+type ListedQueue = SeedSource & { dlx: string | undefined };
+/** More new queues than this in one vhost and scrape: re-list the vhost rather than look them up by name. */
+const MAX_LOOKUPS = 20;
+
+interface QueueInfo {
+  name: string;
+  type?: string;
+  arguments?: Record<string, unknown>;
+  policy?: string;
+}
+
+/** A queue's dead-letter exchange: its argument, else its policy's (operator policies cannot set one). */
+function dlxOf(vhost: string, q: QueueInfo, policyDlx: unknown, warn: (m: string) => void): string | undefined {
+  const dlx = q.arguments?.['x-dead-letter-exchange'] ?? policyDlx;
+  if (typeof dlx !== 'string') return undefined;
+  if (dlx === '') {
+    warn(`queue ${vhost}/${q.name} dead-letters to the default exchange, which cannot be tapped`);
+    return undefined;
+  }
+  return dlx;
+}
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -160,8 +182,67 @@ export class DeadLetterTaps {
     }
   }
 
-  /** vhost -> the dead-letter exchanges its selected queues use, and when that was listed */
-  readonly #listed = new Map<string, { at: number; exchanges: Set<string>; sources: SeedSource[] }>();
+  /** vhost -> the dead-letter exchanges its selected queues use, the queues listed, and when that was listed */
+  readonly #listed = new Map<
+    string,
+    { at: number; seq: number; names: Set<string>; exchanges: Set<string>; sources: SeedSource[] }
+  >();
+  /**
+   * Queues a scrape saw before their vhost's listing did, looked up by name: vhost -> queue -> its DLX. Kept until
+   * a listing that started after they were noticed covers them.
+   */
+  readonly #found = new Map<string, Map<string, ListedQueue & { seq: number }>>();
+  /** vhost -> notice sequence number from which its listing is stale (too many new queues to look up one by one) */
+  readonly #stale = new Map<string, number>();
+  #seq = 0;
+
+  /**
+   * Queues that first appeared in a scrape: finds their dead-letter exchanges at once (rather than on the next
+   * queue listing, minutes away) and brings the taps in line (a new DLX, or a new DLQ's binding) before the next
+   * collection interval. A few new queues are looked up by name; more than MAX_LOOKUPS re-list their vhost.
+   */
+  async notice(fresh: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    if (this.#o.exchanges || this.#closed || fresh.size === 0) return;
+    // A listing in flight may already cover them.
+    await this.#discovering?.catch(() => {});
+    const { prefix } = this.#o;
+    let changed = false;
+    for (const [vhost, names] of fresh) {
+      const listed = this.#listed.get(vhost);
+      const found = this.#found.get(vhost) ?? new Map<string, ListedQueue & { seq: number }>();
+      const unknown = names.filter((n) => !n.startsWith(`${prefix}.`) && !listed?.names.has(n) && !found.has(n));
+      if (unknown.length === 0) continue;
+      if (!listed || unknown.length > MAX_LOOKUPS) {
+        this.#stale.set(vhost, ++this.#seq);
+        changed = true;
+        continue;
+      }
+      const before = new Set(this.#exchangesKnown(vhost));
+      let queues: ListedQueue[];
+      try {
+        queues = await this.#queuesOf(vhost, unknown);
+      } catch {
+        // The broker is away: the next listing settles it.
+        this.#stale.set(vhost, ++this.#seq);
+        continue;
+      }
+      for (const q of queues) found.set(q.queue, { ...q, seq: ++this.#seq });
+      this.#found.set(vhost, found);
+      // A new DLX to tap, or a new queue in a vhost with taps (it may be a DLQ whose binding the taps must mirror).
+      if (before.size > 0 || [...this.#exchangesKnown(vhost)].some((e) => !before.has(e))) changed = true;
+    }
+    if (!changed) return;
+    // After the discovery in flight (whose plan may predate these queues), a fresh one.
+    await this.#discovering?.catch(() => {});
+    await this.discover();
+  }
+
+  /** The DLXs of a vhost as known now: its last listing plus the queues noticed since. */
+  #exchangesKnown(vhost: string): Set<string> {
+    const out = new Set(this.#listed.get(vhost)?.exchanges);
+    for (const f of this.#found.get(vhost)?.values() ?? []) if (f.dlx) out.add(f.dlx);
+    return out;
+  }
 
   /**
    * The DLXs of a vhost: configured, or from listing its queues (the one costly call of discovery: ~1 s and a
@@ -172,36 +253,63 @@ export class DeadLetterTaps {
       return new Set(this.#o.exchanges.filter((e) => e.vhost === vhost).map((e) => e.exchange));
     }
     const cached = this.#listed.get(vhost);
-    if (cached && Date.now() - cached.at < this.#o.listingIntervalMs) return cached.exchanges;
+    if (cached && Date.now() - cached.at < this.#o.listingIntervalMs && cached.seq >= (this.#stale.get(vhost) ?? 0)) {
+      return this.#exchangesKnown(vhost);
+    }
+    const seq = this.#seq;
+    // disable_stats makes this listing cheap: names, arguments and policy names only.
+    const queues = await this.#queuesOf(vhost);
+    const exchanges = new Set<string>();
+    const sources: SeedSource[] = [];
+    const names = new Set<string>();
+    for (const q of queues) {
+      names.add(q.queue);
+      if (q.dlx === undefined) continue;
+      exchanges.add(q.dlx);
+      sources.push({ queue: q.queue, quorum: q.quorum });
+    }
+    this.#listed.set(vhost, { at: Date.now(), seq, names, exchanges, sources });
+    // Queues noticed before this listing started are in it now.
+    const found = this.#found.get(vhost);
+    for (const [queue, f] of found ?? []) if (f.seq <= seq) found?.delete(queue);
+    if (found?.size === 0) this.#found.delete(vhost);
+    return this.#exchangesKnown(vhost);
+  }
+
+  /**
+   * The selected queues of a vhost (or only those named) with their dead-letter exchanges: from the queue list with
+   * disable_stats (names, arguments and policy names only) and the vhost's policies. A single queue's own endpoint
+   * is no use here: until the queue's first stats emission (5 s) it shows no policy.
+   */
+  async #queuesOf(vhost: string, only?: readonly string[]): Promise<ListedQueue[]> {
     const { managementUrl: base, auth, selection, prefix, warn } = this.#o;
     const policies = JSON.parse(await httpGet(`${base}/api/policies/${enc(vhost)}`, auth)) as {
       name: string;
       definition: Record<string, unknown>;
     }[];
     const policyDlx = new Map(policies.map((p) => [p.name, p.definition['dead-letter-exchange']]));
-    // disable_stats makes this listing cheap: names, arguments and policy names only.
-    const queues = JSON.parse(
-      await httpGet(
-        `${base}/api/queues/${enc(vhost)}?disable_stats=true&enable_queue_totals=true&columns=name,type,arguments,policy`,
-        auth,
-      ),
-    ) as { name: string; type?: string; arguments?: Record<string, unknown>; policy?: string }[];
-    const exchanges = new Set<string>();
-    const sources: SeedSource[] = [];
-    for (const q of queues) {
-      if (q.name.startsWith(`${prefix}.`) || !selection.matches(vhost, q.name)) continue;
-      // A queue argument overrides a policy (operator policies cannot set a DLX).
-      const dlx = q.arguments?.['x-dead-letter-exchange'] ?? (q.policy ? policyDlx.get(q.policy) : undefined);
-      if (typeof dlx !== 'string') continue;
-      if (dlx === '') {
-        warn(`queue ${vhost}/${q.name} dead-letters to the default exchange, which cannot be tapped`);
-        continue;
-      }
-      exchanges.add(dlx);
-      sources.push({ queue: q.name, quorum: q.type === 'quorum' });
+    const params = new URLSearchParams({
+      disable_stats: 'true',
+      enable_queue_totals: 'true',
+      columns: 'name,type,arguments,policy',
+    });
+    if (only) {
+      // The API filters by name only on a paged request.
+      params.set('page', '1');
+      params.set('page_size', String(Math.max(only.length, 1)));
+      params.set('use_regex', 'true');
+      params.set('name', `^(${only.map((n) => n.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|')})$`);
     }
-    this.#listed.set(vhost, { at: Date.now(), exchanges, sources });
-    return exchanges;
+    const body = JSON.parse(await httpGet(`${base}/api/queues/${enc(vhost)}?${params}`, auth)) as
+      | QueueInfo[]
+      | { items: QueueInfo[] };
+    const out: ListedQueue[] = [];
+    for (const q of Array.isArray(body) ? body : body.items) {
+      if (q.name.startsWith(`${prefix}.`) || !selection.matches(vhost, q.name)) continue;
+      const dlx = dlxOf(vhost, q, q.policy ? policyDlx.get(q.policy) : undefined, warn);
+      out.push({ queue: q.name, quorum: q.type === 'quorum', dlx });
+    }
+    return out;
   }
 
   async #planVhost(vhost: string): Promise<DlxPlan[]> {
@@ -257,7 +365,8 @@ export class DeadLetterTaps {
     const out = [...this.#counts.values()];
     let seeded = 0;
     for (const [vhost, listed] of this.#listed) {
-      for (const src of listed.sources) {
+      const found = [...(this.#found.get(vhost)?.values() ?? [])].filter((f) => f.dlx !== undefined);
+      for (const src of [...listed.sources, ...found]) {
         if (seeded++ >= this.#o.maxSeeds) return out;
         for (const reason of src.quorum ? DEAD_LETTER_REASONS : CLASSIC_REASONS) {
           if (!this.#counts.has(`${vhost}\u0000${src.queue}\u0000${reason}`)) {

@@ -36,11 +36,22 @@ export async function up(ctx = context(), services: Service[] = [...SERVICES]): 
   const t0 = Date.now();
   try {
     mkdirSync(ctx.state, { recursive: true, mode: 0o755 });
-    installPackages(
-      services.flatMap((s) => s.debianPackages),
-      ctx.log,
-    );
-    for (const s of services) await s.install?.(ctx);
+    // Every install starts at once: the Go builds (minutes on a first run, partly waiting on the module proxy) run
+    // as child processes beside the Debian installs and the TypeScript build, which block this thread meanwhile.
+    const installs = Promise.allSettled(services.map(async (s) => s.install?.(ctx)));
+    let aptFailed: unknown;
+    try {
+      installPackages(
+        services.flatMap((s) => s.debianPackages),
+        ctx.log,
+      );
+    } catch (err) {
+      aptFailed = err;
+    }
+    // Even when apt failed, wait: no build is left running behind our back.
+    const failed = (await installs).find((r) => r.status === 'rejected');
+    if (aptFailed) throw aptFailed;
+    if (failed) throw failed.reason;
     for (const s of services) await s.validate?.(ctx);
     // Port check before starting anything: a port held by someone else fails fast, naming port and service.
     const taken: string[] = [];

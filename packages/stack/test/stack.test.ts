@@ -69,6 +69,42 @@ describe('up', () => {
     rmSync(state, { recursive: true, force: true });
   });
 
+  // The timeout only ends the deadlock that a one-after-the-other `up` would be.
+  it('runs every install at once (the Go builds beside each other), and a failed one starts nothing', {
+    timeout: 60_000,
+  }, async () => {
+    const calls: string[] = [];
+    const state = freshState();
+    const ctx: StackContext = { state, cache: state, repo: state, log: () => {} };
+    // a's install finishes only once b's has started: one after the other, up would never return.
+    let bStarted: () => void = () => {};
+    const bGo = new Promise<void>((resolve) => {
+      bStarted = resolve;
+    });
+    const a = fake('a', calls);
+    a.install = async () => {
+      await bGo;
+      calls.push('install a');
+    };
+    const b = fake('b', calls);
+    b.install = async () => {
+      bStarted();
+      calls.push('install b');
+    };
+    await up(ctx, [a, b]);
+    assert.deepEqual(calls, ['install b', 'install a', 'start a', 'start b']);
+
+    const c = fake('c', calls);
+    c.install = async () => {
+      throw new Error('c: the build failed');
+    };
+    const d = fake('d', calls);
+    calls.length = 0;
+    await assert.rejects(up(ctx, [c, d]), /c: the build failed/);
+    assert.deepEqual(calls, []);
+    rmSync(state, { recursive: true, force: true });
+  });
+
   it('names a Debian package that cannot be installed', () => {
     assert.throws(() => installPackages(['foursignals-no-such-package'], () => {}), /foursignals-no-such-package/);
   });

@@ -4,23 +4,18 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { httpOk, readPid, spawnDaemon, stopPid } from '../daemon.ts';
 import { HOST, PORTS } from '../ports.ts';
+import { buildScript, buildScriptSync } from './build.ts';
 import { watchedProcessesConfig } from './mes.ts';
 import { logFileOf, pidFileOf, runningByPid, type Service, type StackContext } from './service.ts';
 
 const NAME = 'collector';
 let binary: string | undefined;
 
+const SCRIPT = 'otel-collector/build.sh';
+
 /** The collector binary from otel-collector/build.sh (cached by manifest hash; the first build takes minutes). */
 export function collectorBinary(ctx: StackContext): string {
-  if (binary) return binary;
-  const r = spawnSync('bash', [join(ctx.repo, 'otel-collector', 'build.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, FOURSIGNALS_CACHE_DIR: ctx.cache },
-  });
-  if (r.status !== 0) throw new Error('collector: the build failed (see the builder output above)');
-  binary = r.stdout.trim().split('\n').pop();
-  if (!binary) throw new Error('collector: build.sh printed no binary path');
+  binary ??= buildScriptSync(ctx, SCRIPT, NAME);
   return binary;
 }
 
@@ -78,7 +73,7 @@ export const collector: Service = {
   debianPackages: [],
   ports: [PORTS.otlpGrpc, PORTS.otlpHttp, PORTS.collectorHealth, PORTS.collectorTelemetry],
   async install(ctx) {
-    collectorBinary(ctx);
+    binary ??= await buildScript(ctx, SCRIPT, NAME);
   },
   async validate(ctx) {
     mkdirSync(join(ctx.state, NAME, 'storage'), { recursive: true });

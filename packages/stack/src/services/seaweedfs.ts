@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpOk, readPid, spawnDaemon, stopPid } from '../daemon.ts';
 import { HOST, PORTS } from '../ports.ts';
+import { buildScript, buildScriptSync } from './build.ts';
 import { logFileOf, pidFileOf, runningByPid, type Service, type StackContext } from './service.ts';
 
 const NAME = 'seaweedfs';
@@ -15,17 +16,11 @@ export const S3_REGION = 'us-east-1';
 export const S3_BUCKETS = ['mes-reports', 'shop-images'] as const;
 let binary: string | undefined;
 
+const SCRIPT = 'scripts/build-seaweedfs.sh';
+
 /** The `weed` binary from scripts/build-seaweedfs.sh (cached by SeaweedFS version; the first build takes minutes). */
 export function weedBinary(ctx: StackContext): string {
-  if (binary) return binary;
-  const r = spawnSync('bash', [join(ctx.repo, 'scripts', 'build-seaweedfs.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, FOURSIGNALS_CACHE_DIR: ctx.cache },
-  });
-  if (r.status !== 0) throw new Error('seaweedfs: the build failed (see the output above)');
-  binary = r.stdout.trim().split('\n').pop();
-  if (!binary) throw new Error('seaweedfs: build-seaweedfs.sh printed no binary path');
+  binary ??= buildScriptSync(ctx, SCRIPT, NAME);
   return binary;
 }
 
@@ -61,7 +56,7 @@ export const seaweedfs: Service = {
     PORTS.s3Grpc,
   ],
   async install(ctx) {
-    weedBinary(ctx);
+    binary ??= await buildScript(ctx, SCRIPT, NAME);
   },
   async prepare(ctx) {
     const dir = dirOf(ctx);

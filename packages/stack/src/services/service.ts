@@ -15,7 +15,8 @@ export interface StackContext {
 
 /**
  * One daemon of the local stack. Adding a daemon = one file in services/ plus one line in services/index.ts.
- * `up` calls, in order: install (once, before anything starts), then per service: prepare, start, ready.
+ * `up` calls, in order: install (every service's at once, beside the Debian installs, before anything starts),
+ * then per service: prepare, start, ready.
  */
 export interface Service {
   name: string;
@@ -23,7 +24,10 @@ export interface Service {
   debianPackages: string[];
   /** 127.0.0.1 ports it listens on (checked free before start; shown in the port plan). */
   ports: number[];
-  /** Build or install anything not from Debian (e.g. the collector binary). Runs before any daemon starts. */
+  /**
+   * Build or install anything not from Debian (e.g. the collector binary). Runs before any daemon starts, at the
+   * same time as the other services' installs: a long build runs as a child process, not on this thread.
+   */
   install?(ctx: StackContext): Promise<void>;
   /** Check configuration before anything starts; throw an Error naming the problem. */
   validate?(ctx: StackContext): Promise<void>;
