@@ -12,6 +12,8 @@ export {
 export { MES_DLQ, MES_DLX, MES_MAX_LENGTH, MES_MESSAGE_TTL_MS, MES_QUEUE } from './common/topology.ts';
 export type { CountRow } from './loadgen/counter.ts';
 export { type LoadOptions, type LoadResult, runLoad } from './loadgen/engine.ts';
+export { type Alert, alertConcerns, firingAlerts, rowAlerts } from './signals/alerts.ts';
+export { type PageData, type PageRow, type PageServer, SignalsPage, startSignalsPage } from './signals/page.ts';
 export { SEED_ROWS, SIGNALS, type SignalRow } from './signals/table.ts';
 export { printSignals, readSignals, renderTable, type SignalValue, watchSignals } from './signals/view.ts';
 export {
