@@ -14,9 +14,10 @@ const wasUp =
   existsSync(endpointsFile(stateDir())) &&
   spawnSync(process.execPath, [cli, 'status'], { stdio: 'ignore' }).status === 0;
 
-// Test-only Debian packages (the stack installs its own): redis-server for otel-bootstrap's shared DAU store test.
+// Test-only Debian packages (the stack installs its own): redis-server for otel-bootstrap's shared DAU store test,
+// chromium for the signals page's browser test (driven by playwright-core).
 try {
-  installPackages(['redis-server'], (m) => console.log(m));
+  installPackages(['redis-server', 'chromium'], (m) => console.log(m));
 } catch (err) {
   console.error(`npm test: ${(err as Error).message}`);
   process.exit(1);

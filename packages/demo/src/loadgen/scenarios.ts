@@ -71,9 +71,9 @@ export interface MixOptions {
 /** Shares of the everyday trouble (of the orders submitted), and of MES requests from a first-time user. */
 export const EVERYDAY = {
   discontinuedMaterial: 0.015,
-  urgent: 0.15,
+  urgent: 0.25,
   urgentDeadlineSeconds: 3,
-  resubmitted: 0.01,
+  resubmitted: 0.03,
   newUser: 0.002,
 } as const;
 

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Endpoints } from '@foursignals/stack';
 import { type Alert, alertConcerns, firingAlerts, rowAlerts } from './alerts.ts';
-import { prometheusGraphUrl, promQueryRange } from './query.ts';
-import { SIGNALS, type SignalRow } from './table.ts';
+import { prometheusGraphUrl, promQueryRange, type RangeSeries } from './query.ts';
+import { promqlNow, SIGNALS, type SignalRow, TODAY } from './table.ts';
 import { formatCell, readSignals, type SignalValue, seriesName } from './view.ts';
 
 /** The history shown as a sparkline: the last hour, one point a minute. */
@@ -38,10 +38,32 @@ export interface PageData {
   rows: PageRow[];
 }
 
+/**
+ * A "today" row over the last hour: the total now, minus what was added after each step (the increase per step,
+ * summed backwards). Evaluating `$__today` at every step would need a different range per step.
+ */
+async function todayHistory(prometheusUrl: string, row: SignalRow, start: number, end: number): Promise<RangeSeries[]> {
+  const [now] = await promQueryRange(prometheusUrl, promqlNow(row.promql, end * 1000), end, end, HISTORY_STEP_SEC);
+  const total = now?.points[0]?.[1];
+  const perStep = row.promql.replaceAll(TODAY, `${HISTORY_STEP_SEC}s`);
+  const [steps] = await promQueryRange(prometheusUrl, perStep, start, end, HISTORY_STEP_SEC);
+  if (total === undefined || !steps) return [];
+  const added = new Map(steps.points);
+  const points: [number, number][] = [];
+  let value = total;
+  for (let t = end; t >= start; t -= HISTORY_STEP_SEC) {
+    points.unshift([t, Math.max(0, value)]);
+    value -= added.get(t) ?? 0;
+  }
+  return [{ labels: {}, points }];
+}
+
 /** The sparkline data of a row: its query over the last hour, aligned on one time axis. */
 async function history(prometheusUrl: string, row: SignalRow, end: number): Promise<PageRow['history']> {
   const start = end - HISTORY_SEC;
-  const ranges = await promQueryRange(prometheusUrl, row.promql, start, end, HISTORY_STEP_SEC);
+  const ranges = row.promql.includes(TODAY)
+    ? await todayHistory(prometheusUrl, row, start, end)
+    : await promQueryRange(prometheusUrl, row.promql, start, end, HISTORY_STEP_SEC);
   const t: number[] = [];
   for (let x = start; x <= end; x += HISTORY_STEP_SEC) t.push(x);
   const index = new Map(t.map((x, i) => [x, i]));
@@ -97,12 +119,13 @@ export class SignalsPage {
     const rows = values.map((v): PageRow => {
       const row = byId.get(v.id)!;
       const ra = rowAlerts(row);
+      const promql = promqlNow(row.promql);
       const mine = alerts instanceof Error ? [] : alerts.filter((a) => alertConcerns(a, ra));
       return {
         ...v,
         text: formatCell(v),
-        promql: row.promql,
-        query_url: prometheusGraphUrl(this.#e.prometheus_url, row.promql),
+        promql,
+        query_url: prometheusGraphUrl(this.#e.prometheus_url, promql),
         alerts: mine.map((a) => ({
           name: a.labels.alertname ?? '',
           severity: a.labels.severity ?? '',

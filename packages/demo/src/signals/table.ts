@@ -1,7 +1,8 @@
 // The seed's table, declared once: every signal the company asked for, with the PromQL that reads it back and the
 // InfluxDB measurement that must hold it too. The view, `--json`, and the end-to-end test all come from this list.
 
-export type Format = 'rps' | 'percent' | 'seconds' | 'bytes' | 'count' | 'per_min' | 'eur' | 'per_hour' | 'per_day';
+/** How a value is shown; `total` is a count rounded to a whole number, `eur` an amount in euros. */
+export type Format = 'rps' | 'percent' | 'seconds' | 'bytes' | 'count' | 'total' | 'per_min' | 'eur';
 
 export interface SignalRow {
   /** Stable key for `--json` and the tests. */
@@ -11,7 +12,10 @@ export interface SignalRow {
   method: 'RED' | 'USE' | 'Golden signals' | 'Business';
   signal: string;
   format: Format;
-  /** Evaluated as an instant query; several series are shown by `by` labels. Empty result = missing. */
+  /**
+   * Evaluated as an instant query; several series are shown by `by` labels. Empty result = missing. `$__today` stands
+   * for the range since 00:00 UTC (see `promqlNow`).
+   */
   promql: string;
   by?: string[];
   /** The measurement (as the collector writes it to InfluxDB) and an InfluxQL condition on its tags. */
@@ -134,6 +138,45 @@ function dbRows(system: string, db: string): SignalRow[] {
 
 const S3 = 's3_client_request_duration_seconds';
 
+/** The placeholder for "since 00:00 UTC" in a row's PromQL. */
+export const TODAY = '$__today';
+
+/** A row's PromQL as evaluated at `nowMs`: `$__today` becomes the seconds since 00:00 UTC (at least a minute). */
+export function promqlNow(promql: string, nowMs = Date.now()): string {
+  const sinceMidnight = Math.floor((nowMs % 86_400_000) / 1000);
+  return promql.replaceAll(TODAY, `${Math.max(60, sinceMidnight)}s`);
+}
+
+/** A business counter today and over the last 60 minutes. */
+function counterRows(key: string, what: string, counter: string, format: Format, measurement: string): SignalRow[] {
+  const row = { system: 'Business', method: 'Business', format, influx: { measurement } } as const;
+  return [
+    {
+      ...row,
+      id: `business.${key}.today`,
+      signal: `${what} today (since 00:00 UTC)`,
+      promql: `sum(increase(${counter}[${TODAY}]))`,
+    },
+    { ...row, id: `business.${key}.hour`, signal: `${what}, last 60 min`, promql: `sum(increase(${counter}[1h]))` },
+  ];
+}
+
+/**
+ * The next 3 hours of a business counter, forecast from its own trend: the per-second rate over the last 2 hours,
+ * extended linearly to the middle of the coming 3 hours (never below 0).
+ */
+function forecastRow(key: string, what: string, counter: string, format: Format, measurement: string): SignalRow {
+  return {
+    id: `business.${key}.forecast`,
+    system: 'Business',
+    method: 'Business',
+    signal: `${what}, next 3 h (forecast: linear trend of the last 2 h)`,
+    format,
+    promql: `clamp_min(3 * 3600 * predict_linear((sum(rate(${counter}[5m])))[2h:1m], 5400), 0)`,
+    influx: { measurement },
+  };
+}
+
 export const SIGNALS: SignalRow[] = [
   // MES (cost calculation): USE of the worker, where the CPU goes
   ...useRows('MES (cost calculation)', 'mes-worker', 'USE'),
@@ -176,7 +219,7 @@ export const SIGNALS: SignalRow[] = [
     id: 'mes-api.dau',
     system: 'MES API',
     method: 'Golden signals',
-    signal: 'DAU (daily active users)',
+    signal: 'DAU (distinct users today, UTC)',
     format: 'count',
     promql: `max(last_over_time(app_users_active{service_name="mes-api",app_users_window="day"}[${LIVE}]))`,
     influx: { measurement: 'app.users.active', where: `"service.name" = 'mes-api'` },
@@ -226,43 +269,47 @@ export const SIGNALS: SignalRow[] = [
     by: ['aws_s3_bucket'],
     influx: { measurement: 's3.bucket.size' },
   },
-  // Business
+  // Business: each number says its window. "today" = since 00:00 UTC, "last 60 min" = the hour up to now; counters
+  // are read with increase() (restarts of a service do not reset them); forecasts extend the same counters' trend.
+  ...counterRows('new_users', 'new users', 'app_users_new_total', 'total', 'app.users.new'),
   {
-    id: 'business.new_users',
+    id: 'business.wau',
     system: 'Business',
     method: 'Business',
-    signal: 'new users /day',
-    format: 'per_day',
-    promql: '86400 * sum(rate(app_users_new_total[15m]))',
-    influx: { measurement: 'app.users.new' },
+    signal: 'WAU (distinct MES API users, last 7 UTC days)',
+    format: 'count',
+    promql: `max(last_over_time(app_users_active{service_name="mes-api",app_users_window="week"}[${LIVE}]))`,
+    influx: { measurement: 'app.users.active', where: `"service.name" = 'mes-api' AND "app.users.window" = 'week'` },
   },
   {
-    id: 'business.shop_orders',
+    id: 'business.mau',
     system: 'Business',
     method: 'Business',
-    signal: 'shop orders /h',
-    format: 'per_hour',
-    promql: '3600 * sum(rate(shop_orders_total[5m]))',
-    influx: { measurement: 'shop.orders' },
+    signal: 'MAU (distinct MES API users, last 30 UTC days)',
+    format: 'count',
+    promql: `max(last_over_time(app_users_active{service_name="mes-api",app_users_window="month"}[${LIVE}]))`,
+    influx: { measurement: 'app.users.active', where: `"service.name" = 'mes-api' AND "app.users.window" = 'month'` },
   },
+  ...counterRows('shop_orders', 'shop orders', 'shop_orders_total', 'total', 'shop.orders'),
+  forecastRow('shop_orders', 'shop orders', 'shop_orders_total', 'total', 'shop.orders'),
+  ...counterRows('revenue', 'revenue', 'shop_revenue_total', 'eur', 'shop.revenue'),
+  forecastRow('revenue', 'revenue', 'shop_revenue_total', 'eur', 'shop.revenue'),
   {
-    id: 'business.revenue',
+    id: 'business.orders_calculated.hour',
     system: 'Business',
     method: 'Business',
-    signal: 'revenue /h',
-    format: 'eur',
-    promql: '3600 * sum(rate(shop_revenue_total[5m]))',
-    influx: { measurement: 'shop.revenue' },
-  },
-  {
-    id: 'business.orders_calculated',
-    system: 'Business',
-    method: 'Business',
-    signal: 'orders calculated /h (production load)',
-    format: 'per_hour',
-    promql: '3600 * sum(rate(mes_orders_calculated_total[5m]))',
+    signal: 'production load: orders calculated, last 60 min',
+    format: 'total',
+    promql: 'sum(increase(mes_orders_calculated_total[1h]))',
     influx: { measurement: 'mes.orders.calculated' },
   },
+  forecastRow(
+    'orders_calculated',
+    'orders calculated',
+    'mes_orders_calculated_total',
+    'total',
+    'mes.orders.calculated',
+  ),
 ];
 
 /** The rows the seed's own table asks for (business rows are extra). */

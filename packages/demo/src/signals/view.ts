@@ -1,6 +1,6 @@
 import type { Endpoints } from '@foursignals/stack';
 import { promQuery, type Sample } from './query.ts';
-import { type Format, SIGNALS, type SignalRow } from './table.ts';
+import { type Format, promqlNow, SIGNALS, type SignalRow } from './table.ts';
 
 /** A row of the view with its current value(s); `samples` empty = missing (never shown as zero). */
 export interface SignalValue {
@@ -22,7 +22,7 @@ export async function readSignals(prometheusUrl: string, rows: SignalRow[] = SIG
     rows.map(async (row): Promise<SignalValue> => {
       const base = { id: row.id, system: row.system, method: row.method, signal: row.signal, format: row.format };
       try {
-        const samples = (await promQuery(prometheusUrl, row.promql)).filter((s) => Number.isFinite(s.value));
+        const samples = (await promQuery(prometheusUrl, promqlNow(row.promql))).filter((s) => Number.isFinite(s.value));
         const series = samples.map((s: Sample) => ({ labels: pick(s.labels, row.by ?? []), value: s.value }));
         series.sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
         return {
@@ -64,14 +64,12 @@ export function formatValue(v: number, f: Format): string {
     }
     case 'count':
       return Number.isInteger(v) ? String(v) : v.toFixed(1);
+    case 'total':
+      return Math.round(v).toLocaleString('en');
     case 'per_min':
       return `${v.toFixed(1)}/min`;
-    case 'per_hour':
-      return `${v.toFixed(0)}/h`;
-    case 'per_day':
-      return `${v.toFixed(0)}/day`;
     case 'eur':
-      return `€${v.toFixed(0)}/h`;
+      return `€${Math.round(v).toLocaleString('en')}`;
   }
 }
 
