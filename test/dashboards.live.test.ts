@@ -8,7 +8,6 @@
 // receiver has counted dead letters (they exist only after the first one).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,7 +20,7 @@ import { type PanelQuery, panelQueries } from '../packages/dashboards/src/querie
 import { noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
 import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
 import { type RunningService, startCompany, stopCompany, waitExit } from '../packages/demo/src/supervisor.ts';
-import { endpoints, influxQuery, promQuery, waitFor } from './support.ts';
+import { endpoints, freePort, influxQuery, promQuery, waitFor } from './support.ts';
 
 const all = dashboards(loadConfig(`${REPO_ROOT}/${CONFIG_FILE}`));
 /** InfluxQL panels: a short window at a fine granularity, so a few minutes of demo are enough history. */
@@ -33,17 +32,6 @@ const faultsFile = join(dir, 'faults.json');
 let company: RunningService[] = [];
 const load = new AbortController();
 let loadDone: Promise<unknown> = Promise.resolve();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 before(async () => {
   writeFaults(faultsFile, { ...noFaults(), poison: true });
