@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { endpointsFile } from '../packages/stack/src/endpoints.ts';
 import { installPackages } from '../packages/stack/src/install.ts';
+import { installNodeVersions } from '../packages/stack/src/node-versions.ts';
 import { stateDir } from '../packages/stack/src/paths.ts';
 
 const repo = join(import.meta.dirname, '..');
@@ -14,10 +15,12 @@ const wasUp =
   existsSync(endpointsFile(stateDir())) &&
   spawnSync(process.execPath, [cli, 'status'], { stdio: 'ignore' }).status === 0;
 
-// Test-only Debian packages (the stack installs its own): redis-server for otel-bootstrap's shared DAU store test,
-// chromium for the signals page's browser test (driven by playwright-core).
+// Test-only prerequisites (the stack installs its own): redis-server for otel-bootstrap's shared DAU store test,
+// chromium for the signals page's browser test (driven by playwright-core), and the extra Node versions of
+// otel-bootstrap's compatibility test (with this npm and its configuration, into the cache dir).
 try {
   installPackages(['redis-server', 'chromium'], (m) => console.log(m));
+  installNodeVersions(undefined, (m) => console.log(`npm test: ${m}`));
 } catch (err) {
   console.error(`npm test: ${(err as Error).message}`);
   process.exit(1);

@@ -13,6 +13,8 @@ import { CONFIG_FILE, REPO_ROOT } from '../packages/dashboards/src/generate.ts';
 import { noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
 import { MES_QUEUE } from '../packages/demo/src/common/topology.ts';
 import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
+import { label, promName } from '../packages/metric-spec/src/index.ts';
+import { METRICS as RMQ } from '../packages/receiver-rabbitmq/src/metrics.ts';
 import { endpoints, type OwnCompany, promQuery, startOwnCompany, waitFor } from './support.ts';
 
 const ALERT = 'MesQueueNoConsumers';
@@ -74,19 +76,14 @@ after(async () => {
 });
 
 function ours(n: Notification['alerts'][number]): boolean {
-  return (
-    n.labels.alertname === ALERT &&
-    n.labels.rabbitmq_vhost_name === VHOST &&
-    n.labels.messaging_destination_name === MES_QUEUE
-  );
+  return n.labels.alertname === ALERT && n.labels.rabbitmq_vhost_name === VHOST && n.labels[QUEUE] === MES_QUEUE;
 }
 
-const SEL = `rabbitmq_vhost_name="${VHOST}", messaging_destination_name="${MES_QUEUE}"`;
+const QUEUE = label(RMQ.queueConsumers, 'rabbitmq.queue.name');
+const SEL = `${label(RMQ.queueConsumers, 'rabbitmq.vhost.name')}="${VHOST}", ${QUEUE}="${MES_QUEUE}"`;
 
 async function firing(): Promise<boolean> {
-  const r = await promQuery(
-    `ALERTS{alertname="${ALERT}", alertstate="firing", messaging_destination_name="${MES_QUEUE}"}`,
-  );
+  const r = await promQuery(`ALERTS{alertname="${ALERT}", alertstate="firing", ${QUEUE}="${MES_QUEUE}"}`);
   return r.length > 0;
 }
 
@@ -116,7 +113,7 @@ test('the backlog alert reaches the webhook when the MES worker stops, and resol
   );
   await waitFor(
     `the RabbitMQ receiver to report a consumer on ${MES_QUEUE} in vhost ${VHOST}`,
-    () => promQuery(`sum(rabbitmq_queue_consumers{${SEL}})`),
+    () => promQuery(`sum(${promName(RMQ.queueConsumers)}{${SEL}})`),
     (r) => (r[0]?.value ?? 0) >= 1,
     180_000,
   );

@@ -20,6 +20,8 @@ import { type PanelQuery, panelQueries } from '../packages/dashboards/src/querie
 import { noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
 import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
 import { type RunningService, startCompany, stopCompany, waitExit } from '../packages/demo/src/supervisor.ts';
+import { promName } from '../packages/metric-spec/src/index.ts';
+import { METRICS as RMQ } from '../packages/receiver-rabbitmq/src/metrics.ts';
 import { endpoints, freePort, influxQuery, promQuery, waitFor } from './support.ts';
 
 const all = dashboards(loadConfig(`${REPO_ROOT}/${CONFIG_FILE}`));
@@ -53,7 +55,7 @@ before(async () => {
   }).catch(() => undefined);
   await waitFor(
     'dead letters counted by the RabbitMQ receiver',
-    () => promQuery('sum(rabbitmq_messages_dead_lettered_total)'),
+    () => promQuery(`sum(${promName(RMQ.deadLettered)})`),
     (r) => (r[0]?.value ?? 0) > 0,
     240_000,
   );

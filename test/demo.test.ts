@@ -11,6 +11,10 @@ import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
 import { SEED_ROWS, SIGNALS } from '../packages/demo/src/signals/table.ts';
 import { readSignals } from '../packages/demo/src/signals/view.ts';
 import { bootstrapRequire } from '../packages/demo/src/supervisor.ts';
+import { matcher, promName } from '../packages/metric-spec/src/index.ts';
+import { METRICS as APP } from '../packages/otel-bootstrap/src/metrics.ts';
+import { METRICS as PG } from '../packages/receiver-postgresql/src/metrics.ts';
+import { METRICS as RMQ } from '../packages/receiver-rabbitmq/src/metrics.ts';
 import { endpoints, influxQuery, type OwnCompany, promQuery, startOwnCompany, waitFor } from './support.ts';
 
 const RUN = `e2e-${Date.now().toString(36)}`;
@@ -110,19 +114,22 @@ test('HTTP counts in Prometheus and InfluxDB equal the load generator’s own co
 /** The signals the faults move, read from Prometheus (raw counters and gauges, not rates). */
 async function faultSignals() {
   const one = async (q: string) => (await promQuery(q)).reduce((s, r) => s + r.value, 0);
-  const q = `rabbitmq_vhost_name="${VHOST}", messaging_destination_name="mes.cost-calculation"`;
+  const q = `${matcher(RMQ.deadLettered, 'rabbitmq.vhost.name', VHOST)}, ${matcher(RMQ.deadLettered, 'rabbitmq.queue.name', 'mes.cost-calculation')}`;
+  const dead = promName(RMQ.deadLettered);
+  const reason = (r: 'rejected' | 'maxlen') => matcher(RMQ.deadLettered, 'rabbitmq.dead_letter.reason', r);
+  const shop = matcher(PG.backends, 'db.namespace', 'shop');
   return {
-    rejected: await one(`sum(rabbitmq_messages_dead_lettered_total{${q}, rabbitmq_dead_letter_reason="rejected"})`),
-    maxlen: await one(`sum(rabbitmq_messages_dead_lettered_total{${q}, rabbitmq_dead_letter_reason="maxlen"})`),
-    inFlight: await one(`sum(rabbitmq_queue_messages{${q}})`),
-    consumers: await one(`sum(rabbitmq_queue_consumers{${q}})`),
+    rejected: await one(`sum(${dead}{${q}, ${reason('rejected')}})`),
+    maxlen: await one(`sum(${dead}{${q}, ${reason('maxlen')}})`),
+    inFlight: await one(`sum(${promName(RMQ.queueMessages)}{${q}})`),
+    consumers: await one(`sum(${promName(RMQ.queueConsumers)}{${q}})`),
     idleInTx: await one(
-      'sum(postgresql_connections{db_namespace="shop", postgresql_connection_state="idle_in_transaction"})',
+      `sum(${promName(PG.backends)}{${shop}, ${matcher(PG.backends, 'postgresql.state', 'idle_in_transaction')}})`,
     ),
-    shopStatements: await one('sum(postgresql_statements_total{db_namespace="shop"})'),
-    shopTime: await one('sum(postgresql_statement_time_seconds_total{db_namespace="shop"})'),
+    shopStatements: await one(`sum(${promName(PG.queryCalls)}{${shop}})`),
+    shopTime: await one(`sum(${promName(PG.queryTime)}{${shop}})`),
     s3Errors: await one(
-      `sum(s3_client_request_duration_seconds_count{service_namespace="${NS}", http_response_status_code=~"4..|5.."})`,
+      `sum(${promName(APP.s3ClientDuration)}_count{service_namespace="${NS}", ${matcher(APP.s3ClientDuration, 'rpc.service', 'S3')}, http_response_status_code=~"4..|5.."})`,
     ),
   };
 }
@@ -203,9 +210,9 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
     );
     await t.test('slow-queries (mean statement duration of the Shop DB)', async () => {
       // the normal mean over the last minute, then the mean over the statements run since the switch
-      const shop = 'db_namespace="shop"';
+      const shop = matcher(PG.queryCalls, 'db.namespace', 'shop');
       const [normal] = await promQuery(
-        `sum(rate(postgresql_statement_time_seconds_total{${shop}}[1m])) / sum(rate(postgresql_statements_total{${shop}}[1m]))`,
+        `sum(rate(${promName(PG.queryTime)}{${shop}}[1m])) / sum(rate(${promName(PG.queryCalls)}{${shop}}[1m]))`,
       );
       const normalMean = normal?.value ?? 0;
       const t1 = await now();
@@ -256,12 +263,14 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
 });
 
 test('the default load alone moves every signal (rejected and expired orders, 5xx, database errors, new users) and the day’s new users never exceed the day’s active users', async () => {
-  const q = `rabbitmq_vhost_name="${VHOST}", messaging_destination_name="${MES_QUEUE}"`;
+  const q = `${matcher(RMQ.deadLettered, 'rabbitmq.vhost.name', VHOST)}, ${matcher(RMQ.deadLettered, 'rabbitmq.queue.name', MES_QUEUE)}`;
+  const dead = promName(RMQ.deadLettered);
+  const reason = (r: 'rejected' | 'expired') => matcher(RMQ.deadLettered, 'rabbitmq.dead_letter.reason', r);
   const one = async (expr: string) => (await promQuery(expr)).reduce((s, r) => s + r.value, 0);
   const everyday = async () => ({
-    rejected: await one(`sum(rabbitmq_messages_dead_lettered_total{${q}, rabbitmq_dead_letter_reason="rejected"})`),
-    expired: await one(`sum(rabbitmq_messages_dead_lettered_total{${q}, rabbitmq_dead_letter_reason="expired"})`),
-    mesRollbacks: await one('sum(postgresql_errors_total{db_namespace="mes", error_type="rollback"})'),
+    rejected: await one(`sum(${dead}{${q}, ${reason('rejected')}})`),
+    expired: await one(`sum(${dead}{${q}, ${reason('expired')}})`),
+    mesRollbacks: await one(`sum(${promName(PG.rollbacks)}{${matcher(PG.rollbacks, 'db.namespace', 'mes')}})`),
   });
   /** The two rows as the table shows them, read together. */
   const reconcile: { newToday: number; dau: number }[] = [];

@@ -1,6 +1,7 @@
 // The one alerting config (deploy/prometheus/config.yml): SLOs per service and every threshold of the rules.
 // Loading collects every problem with its path before failing, so one run lists them all.
 import { readFileSync } from 'node:fs';
+import { METRICS } from '@foursignals/otel-bootstrap/metrics';
 import { parse } from 'yaml';
 
 export interface SloService {
@@ -14,7 +15,19 @@ export interface SloService {
 }
 
 export interface AlertConfig {
+  /** Absolute URL of the runbook; an alert's runbook_url is this + '#' + its anchor. */
   runbookUrl: string;
+  /** Labels of the generated PrometheusRule objects (what the Prometheus operator's ruleSelector matches). */
+  prometheusRuleLabels: Record<string, string>;
+  grafana: {
+    /** Label (and value) the kube-prometheus-stack dashboard sidecar selects ConfigMaps by. */
+    sidecarLabel: string;
+    sidecarLabelValue: string;
+    /** Grafana folder of the dashboards (provisioning, and the sidecar's folder annotation). */
+    folder: string;
+    /** Annotation the sidecar reads the folder from (its `folderAnnotation`). */
+    folderAnnotation: string;
+  };
   slo: { period: string; services: SloService[] };
   mes: {
     /** service.name of the MES API (its DAU is shown). */
@@ -57,7 +70,8 @@ export interface AlertConfig {
 }
 
 const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** The bucket boundaries of http.server.request.duration, from its declaration. */
+const BUCKETS: readonly number[] = METRICS.httpServerDuration.buckets;
 
 /** Seconds in a Prometheus duration such as `1h30m`. */
 export function durationSeconds(d: string): number {
@@ -122,6 +136,38 @@ class Reader {
     return v;
   }
 
+  /** An absolute http(s) URL (a relative link is not clickable from a pager or a chat message). */
+  url(obj: Record<string, unknown>, key: string, path: string): string {
+    const v = this.string(obj, key, path);
+    if (v === '') return v;
+    try {
+      const u = new URL(v);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(u.protocol);
+      if (u.hash !== '') this.errors.push(`${path}.${key}: no #fragment (the alert's anchor is appended), got ${v}`);
+    } catch {
+      this.errors.push(`${path}.${key}: expected an absolute http(s) URL, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  /** A mapping of Kubernetes label names to values (an empty mapping when absent). */
+  labels(obj: Record<string, unknown>, key: string, path: string): Record<string, string> {
+    const v = obj[key] ?? {};
+    const out: Record<string, string> = {};
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      this.errors.push(`${path}.${key}: expected a mapping of label names to values`);
+      return out;
+    }
+    for (const [k, value] of Object.entries(v)) {
+      if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/.test(k)) {
+        this.errors.push(`${path}.${key}: ${JSON.stringify(k)} is not a Kubernetes label name`);
+      } else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+        this.errors.push(`${path}.${key}.${k}: expected a string value, got ${JSON.stringify(value)}`);
+      } else out[k] = String(value);
+    }
+    return out;
+  }
+
   strings(obj: Record<string, unknown>, key: string, path: string): string[] {
     const v = obj[key];
     if (!Array.isArray(v) || v.length === 0 || v.some((s) => typeof s !== 'string' || s === '')) {
@@ -164,8 +210,20 @@ export function parseConfig(raw: unknown, source = 'config'): AlertConfig {
   const db = r.section(root.databases, 'databases');
   const s3 = r.section(root.s3, 's3');
   const pipe = r.section(root.pipeline, 'pipeline');
+  const grafana = r.section(root.grafana, 'grafana');
   const config: AlertConfig = {
-    runbookUrl: r.string(root, 'runbook_url', source),
+    runbookUrl: r.url(root, 'runbook_url', source),
+    prometheusRuleLabels: r.labels(
+      r.section(root.prometheus_rule ?? {}, 'prometheus_rule'),
+      'labels',
+      'prometheus_rule',
+    ),
+    grafana: {
+      sidecarLabel: r.string(grafana, 'sidecar_label', 'grafana'),
+      sidecarLabelValue: r.string(grafana, 'sidecar_label_value', 'grafana'),
+      folder: r.string(grafana, 'folder', 'grafana'),
+      folderAnnotation: r.string(grafana, 'folder_annotation', 'grafana'),
+    },
     slo: { period: r.duration(slo, 'period', 'slo'), services },
     mes: {
       apiService: r.string(mes, 'api_service', 'mes'),

@@ -8,8 +8,8 @@ export const FORECAST_MEASUREMENT = 'foursignals.forecast.backtest';
 
 /** The forecasts on the business dashboard. */
 export const FORECASTS = [
-  { title: 'revenue', measurement: SOURCES.shopRevenue.name },
-  { title: 'production load', measurement: SOURCES.mesOrdersCalculated.name },
+  { title: 'revenue', measurement: SOURCES.business.shopRevenue.name },
+  { title: 'production load', measurement: SOURCES.business.mesOrdersCalculated.name },
 ] as const;
 
 export interface BacktestOptions {

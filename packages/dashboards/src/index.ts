@@ -1,3 +1,4 @@
+export { promLabel, promName } from '@foursignals/metric-spec';
 export { type AlertConfig, loadConfig, parseConfig, type SloService } from './config.ts';
 export { dashboards } from './dashboards/index.ts';
 export {
@@ -18,7 +19,6 @@ export {
   writeAll,
 } from './generate.ts';
 export { expandInfluxQL } from './influxql.ts';
-export { L, M, OTELCOL, SOURCES } from './metrics.ts';
-export { type MetricName, promLabel, promName } from './promnames.ts';
+export { L, M, OTELCOL, S3_CALLS, SOURCES } from './metrics.ts';
 export { type ExpandOptions, expandPromQL, type PanelQuery, panelQueries } from './queries.ts';
 export { ruleFiles } from './rules/index.ts';

@@ -1,58 +1,37 @@
-// Every metric the dashboards and rules read, as its emitter declares it (OpenTelemetry name, instrument, unit),
-// and its Prometheus name derived by the collector's translation rules. Expressions refer to metrics only through
-// `M` and to labels only through `L`, so a renamed metric is changed in one place.
-import { type MetricName, promLabel, promName } from './promnames.ts';
+// The metrics the dashboards and rules read, straight from their emitters' tables (otel-bootstrap, the receivers
+// runtime and receivers, the demo's business metrics): no metric name, unit or attribute is spelled here.
+// Prometheus names are derived with the collector's translation rules (@foursignals/metric-spec); labels come
+// through `label()` / `matcher()`, so an attribute or value a metric does not declare is a compile error.
+import { BUSINESS_METRICS } from '@foursignals/demo/metrics';
+import { label, matcher, promLabel, promNames } from '@foursignals/metric-spec';
+import { METRICS as BOOTSTRAP } from '@foursignals/otel-bootstrap/metrics';
+import { HEALTH_METRICS } from '@foursignals/receiver-core';
+import { METRICS as PG } from '@foursignals/receiver-postgresql/metrics';
+import { METRICS as RMQ } from '@foursignals/receiver-rabbitmq/metrics';
+import { METRICS as S3 } from '@foursignals/receiver-s3/metrics';
 
-function metric(name: string, instrument: MetricName['instrument'], unit: string): MetricName {
-  return { name, instrument, unit };
-}
-
-/** The emitters' declarations (otel-bootstrap, the receivers runtime and receivers, the demo, the collector). */
+/** Every emitter's table, by emitter. */
 export const SOURCES = {
-  // otel-bootstrap (semantic conventions)
-  httpServerDuration: metric('http.server.request.duration', 'histogram', 's'),
-  processCpu: metric('process.cpu.utilization', 'gauge', '1'),
-  processMemory: metric('process.memory.usage', 'updowncounter', 'By'),
-  usersActive: metric('app.users.active', 'gauge', '{user}'),
-  eventLoopUtilization: metric('nodejs.eventloop.utilization', 'gauge', '1'),
-  eventLoopDelayP99: metric('nodejs.eventloop.delay.p99', 'gauge', 's'),
-  s3ClientDuration: metric('s3.client.request.duration', 'histogram', 's'),
-  // receivers runtime: health of every receiver instance
-  receiverUp: metric('receiver.up', 'gauge', '{status}'),
-  receiverScrapeDuration: metric('receiver.scrape.duration', 'gauge', 's'),
-  // PostgreSQL receiver
-  pgTransactions: metric('postgresql.transactions', 'counter', '{transaction}'),
-  pgStatements: metric('postgresql.statements', 'counter', '{statement}'),
-  pgStatementTime: metric('postgresql.statement.time', 'counter', 's'),
-  pgErrors: metric('postgresql.errors', 'counter', '{error}'),
-  pgConnections: metric('postgresql.connections', 'gauge', '{connection}'),
-  pgConnectionMax: metric('postgresql.connection.max', 'gauge', '{connection}'),
-  // RabbitMQ receiver
-  rmqMessages: metric('rabbitmq.queue.messages', 'gauge', '{message}'),
-  rmqConsumers: metric('rabbitmq.queue.consumers', 'gauge', '{consumer}'),
-  rmqDeadLettered: metric('rabbitmq.messages.dead_lettered', 'counter', '{message}'),
-  rmqDeadLetterQueueMessages: metric('rabbitmq.dead_letter_queue.messages', 'gauge', '{message}'),
-  // S3 receiver (store side)
-  s3BucketSize: metric('s3.bucket.size', 'gauge', 'By'),
-  s3BucketObjects: metric('s3.bucket.objects', 'gauge', '{object}'),
-  s3BucketRequests: metric('s3.bucket.requests', 'counter', '{request}'),
-  s3BucketErrors: metric('s3.bucket.errors', 'counter', '{request}'),
-  // demo business metrics (counters)
-  usersNew: metric('app.users.new', 'counter', '{user}'),
-  customersCreated: metric('crm.customers.created', 'counter', '{customer}'),
-  shopOrders: metric('shop.orders', 'counter', '{order}'),
-  shopRevenue: metric('shop.revenue', 'counter', '{EUR}'),
-  mesOrdersReceived: metric('mes.orders.received', 'counter', '{order}'),
-  mesOrdersCalculated: metric('mes.orders.calculated', 'counter', '{order}'),
-} as const satisfies Record<string, MetricName>;
+  /** otel-bootstrap (semantic conventions) */
+  app: BOOTSTRAP,
+  /** receivers runtime: health of every receiver instance */
+  receiver: HEALTH_METRICS,
+  pg: PG,
+  rmq: RMQ,
+  s3: S3,
+  /** the demo's business metrics (counters) */
+  business: BUSINESS_METRICS,
+} as const;
 
-export type SourceKey = keyof typeof SOURCES;
-
-/** Prometheus names (histograms without `_bucket`/`_sum`/`_count`). */
-export const M = Object.fromEntries(Object.entries(SOURCES).map(([k, v]) => [k, promName(v)])) as Record<
-  SourceKey,
-  string
->;
+/** Prometheus names (histograms without `_bucket`/`_sum`/`_count`), under the same keys as SOURCES. */
+export const M = {
+  app: promNames(BOOTSTRAP),
+  receiver: promNames(HEALTH_METRICS),
+  pg: promNames(PG),
+  rmq: promNames(RMQ),
+  s3: promNames(S3),
+  business: promNames(BUSINESS_METRICS),
+} as const;
 
 /** The collector's own metrics, already Prometheus names (scraped from its telemetry endpoint). */
 export const OTELCOL = {
@@ -64,38 +43,40 @@ export const OTELCOL = {
   refusedPoints: 'otelcol_receiver_refused_metric_points_total',
 } as const;
 
-/** Prometheus label names of the attributes used in expressions. */
+/** Prometheus' own metrics (scraped from itself). */
+export const PROMETHEUS_SELF = {
+  headSeries: 'prometheus_tsdb_head_series',
+} as const;
+
+/** Prometheus label names of the attributes used in expressions, each taken from a metric that declares it. */
 export const L = {
+  /** A resource attribute of every service (not in the metric tables). */
   service: promLabel('service.name'),
-  route: promLabel('http.route'),
-  method: promLabel('http.request.method'),
-  status: promLabel('http.response.status_code'),
-  usersWindow: promLabel('app.users.window'),
-  receiverName: promLabel('receiver.name'),
-  receiverTarget: promLabel('receiver.target'),
-  db: promLabel('db.namespace'),
-  txOutcome: promLabel('postgresql.transaction.outcome'),
-  errorType: promLabel('error.type'),
-  connState: promLabel('postgresql.connection.state'),
-  vhost: promLabel('rabbitmq.vhost.name'),
-  queue: promLabel('messaging.destination.name'),
-  messageState: promLabel('rabbitmq.message.state'),
-  deadLetterReason: promLabel('rabbitmq.dead_letter.reason'),
-  bucket: promLabel('aws.s3.bucket'),
-  storageClass: promLabel('s3.storage_class'),
-  rpcMethod: promLabel('rpc.method'),
-  statusClass: promLabel('http.response.status_class'),
-  cpuMode: promLabel('cpu.mode'),
+  route: label(BOOTSTRAP.httpServerDuration, 'http.route'),
+  method: label(BOOTSTRAP.httpServerDuration, 'http.request.method'),
+  status: label(BOOTSTRAP.httpServerDuration, 'http.response.status_code'),
+  usersWindow: label(BOOTSTRAP.usersActive, 'app.users.window'),
+  receiverName: label(HEALTH_METRICS.up, 'receiver.name'),
+  receiverTarget: label(HEALTH_METRICS.up, 'receiver.target'),
+  db: label(PG.commits, 'db.namespace'),
+  errorType: label(PG.errors, 'error.type'),
+  connState: label(PG.backends, 'postgresql.state'),
+  vhost: label(RMQ.queueMessages, 'rabbitmq.vhost.name'),
+  queue: label(RMQ.queueMessages, 'rabbitmq.queue.name'),
+  messageState: label(RMQ.queueMessages, 'state'),
+  deadLetterReason: label(RMQ.deadLettered, 'rabbitmq.dead_letter.reason'),
+  bucket: label(S3.bucketSize, 'aws.s3.bucket'),
+  storageClass: label(S3.bucketSize, 's3.storage_class'),
+  rpcMethod: label(BOOTSTRAP.s3ClientDuration, 'rpc.method'),
+  statusClass: label(S3.bucketErrors, 'http.response.status_class'),
+  cpuMode: label(BOOTSTRAP.cpuUtilization, 'cpu.mode'),
   exporter: 'exporter',
 } as const;
 
-/**
- * Selects the RabbitMQ receiver's series: the broker's own rabbitmq_prometheus plugin (scraped by the collector)
- * exposes aggregates with the same names (`rabbitmq_queue_messages`, `rabbitmq_queue_consumers`) but no queue label.
- */
-export const RMQ_RECEIVER = `${L.queue}!=""`;
+/** The S3 calls among the RPC client durations (AWS SDK calls: rpc.system.name = aws-api, rpc.service = S3). */
+export const S3_CALLS = `${matcher(BOOTSTRAP.s3ClientDuration, 'rpc.system.name', 'aws-api')}, ${matcher(BOOTSTRAP.s3ClientDuration, 'rpc.service', 'S3')}`;
 
 /** process.cpu.utilization of a process, all CPU modes (user + system) added up. */
 export function cpuOf(selector = ''): string {
-  return `sum without (${L.cpuMode}) (${M.processCpu}${selector ? `{${selector}}` : ''})`;
+  return `sum without (${L.cpuMode}) (${M.app.cpuUtilization}${selector ? `{${selector}}` : ''})`;
 }

@@ -3,17 +3,19 @@
 // against the live stack.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { loadConfig } from '../src/config.ts';
 import { dashboards, INFLUXDB, PROMETHEUS } from '../src/dashboards/index.ts';
-import { CONFIG_FILE, REPO_ROOT } from '../src/generate.ts';
+import { DATASOURCE_VARIABLES } from '../src/dashboards/lib.ts';
+import { CONFIG_FILE, IMPORT_DIR, REPO_ROOT, SIDECAR_FILE } from '../src/generate.ts';
 import { panelQueries } from '../src/queries.ts';
 
-const all = dashboards(loadConfig(join(REPO_ROOT, CONFIG_FILE)));
+const config = loadConfig(join(REPO_ROOT, CONFIG_FILE));
+const all = dashboards(config);
 
 interface Panel {
   id?: number;
@@ -64,14 +66,22 @@ test('panels have ids, titles, descriptions, grid positions inside 24 columns an
   }
 });
 
-test('every query names a provisioned data source and every variable it uses is defined', () => {
+test('every query reads a data source variable that defaults to a provisioned data source, and every variable it uses is defined', () => {
   const known = new Set([PROMETHEUS.uid, INFLUXDB.uid]);
+  const provisioned = readFileSync(join(REPO_ROOT, 'deploy/grafana/provisioning/datasources/foursignals.yml'), 'utf8');
   const builtins = new Set(['__rate_interval', '__interval', '__range', 'timeFilter']);
   for (const d of all) {
     const vars = new Set((d.templating?.list ?? []).map((v) => v.name));
+    for (const v of (d.templating?.list ?? []).filter((x) => x.type === 'datasource')) {
+      const uid = DATASOURCE_VARIABLES[v.name as keyof typeof DATASOURCE_VARIABLES].provisionedUid;
+      assert.equal((v.current as { value?: string } | undefined)?.value, uid, `${d.uid}: $${v.name} default`);
+      assert.match(provisioned, new RegExp(`uid: ${uid}\\n`), `${uid} is not provisioned`);
+    }
     for (const p of (d.panels ?? []) as Panel[]) {
       for (const t of p.targets ?? []) {
-        assert.ok(known.has(t.datasource?.uid ?? ''), `${d.uid} / ${p.title}: unknown data source`);
+        const uid = t.datasource?.uid ?? '';
+        assert.ok(known.has(uid), `${d.uid} / ${p.title}: data source ${uid} is not a data source variable`);
+        assert.ok(vars.has(uid.slice(2, -1)), `${d.uid} / ${p.title}: ${uid} is not defined`);
         assert.ok(t.refId, `${d.uid} / ${p.title}: a query without refId`);
       }
     }
@@ -81,8 +91,11 @@ test('every query names a provisioned data source and every variable it uses is 
       }
     }
     for (const v of d.templating?.list ?? []) {
+      const text = JSON.stringify(d.panels) + JSON.stringify(d.templating);
       const used =
-        JSON.stringify(d.panels).includes(`$${v.name}`) || JSON.stringify(d.templating).includes(`$${v.name}"`);
+        JSON.stringify(d.panels).includes(`$${v.name}`) ||
+        JSON.stringify(d.templating).includes(`$${v.name}"`) ||
+        text.includes(`\${${v.name}}`);
       assert.ok(used, `${d.uid}: variable ${v.name} is never used`);
     }
   }
@@ -122,4 +135,34 @@ test('the business dashboard reads InfluxDB and states its forecast method and e
   const text = JSON.stringify(business.panels);
   assert.match(text, /Holt-Winters/);
   assert.match(text, /Forecast error on past data/);
+});
+
+test('the import form asks for the data sources (__inputs) and the sidecar form is labelled for kube-prometheus-stack', () => {
+  for (const d of all) {
+    const form = JSON.parse(readFileSync(join(REPO_ROOT, IMPORT_DIR, `${d.uid}.json`), 'utf8')) as {
+      __inputs: { name: string; type: string; pluginId: string }[];
+      templating: { list: { type: string; name: string; current?: { value?: string } }[] };
+    };
+    const dsVars = form.templating.list.filter((v) => v.type === 'datasource');
+    assert.ok(dsVars.length > 0, d.uid);
+    for (const v of dsVars) {
+      const input = form.__inputs.find((i) => `\${${i.name}}` === v.current?.value);
+      assert.ok(input, `${d.uid}: $${v.name} defaults to no __inputs entry`);
+      assert.equal(input.type, 'datasource');
+      assert.equal(input.pluginId, v.name);
+    }
+  }
+  const maps = parseAllDocuments(readFileSync(join(REPO_ROOT, SIDECAR_FILE), 'utf8')).map((doc) => doc.toJS()) as {
+    kind: string;
+    metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+    data: Record<string, string>;
+  }[];
+  assert.equal(maps.length, all.length);
+  for (const m of maps) {
+    assert.equal(m.kind, 'ConfigMap');
+    assert.equal(m.metadata.labels[config.grafana.sidecarLabel], config.grafana.sidecarLabelValue);
+    assert.equal(m.metadata.annotations[config.grafana.folderAnnotation], config.grafana.folder);
+    const [json] = Object.values(m.data);
+    assert.ok(all.some((d) => d.uid === (JSON.parse(json!) as { uid: string }).uid));
+  }
 });

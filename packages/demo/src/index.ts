@@ -1,6 +1,6 @@
 // @foursignals/demo: the company in miniature. The services themselves are started as processes (see supervisor);
 // this entry exposes what scripts and tests drive them with.
-export { BUSINESS_METRICS, type BusinessMetric } from './common/business.ts';
+
 export {
   FAULT_NAMES,
   type FaultName,
@@ -12,6 +12,7 @@ export {
 export { MES_DLQ, MES_DLX, MES_MAX_LENGTH, MES_MESSAGE_TTL_MS, MES_QUEUE } from './common/topology.ts';
 export type { CountRow } from './loadgen/counter.ts';
 export { type LoadOptions, type LoadResult, runLoad } from './loadgen/engine.ts';
+export { BUSINESS_METRICS, type BusinessMetric } from './metrics.ts';
 export { type Alert, alertConcerns, firingAlerts, rowAlerts } from './signals/alerts.ts';
 export { type PageData, type PageRow, type PageServer, SignalsPage, startSignalsPage } from './signals/page.ts';
 export { SEED_ROWS, SIGNALS, type SignalRow } from './signals/table.ts';

@@ -119,9 +119,9 @@ test('the alerts the page shows per row exist in deploy/prometheus/rules and mat
   assert.ok(!alertConcerns({ labels: { alertname: 'MesDeadLetters' } }, shopErrors));
   const dl = rowAlerts({ id: 'rabbitmq.dead_letters' });
   assert.ok(
-    alertConcerns({ labels: { alertname: 'MesDeadLetters', messaging_destination_name: 'mes.cost-calculation' } }, dl),
+    alertConcerns({ labels: { alertname: 'MesDeadLetters', rabbitmq_queue_name: 'mes.cost-calculation' } }, dl),
   );
-  assert.ok(!alertConcerns({ labels: { alertname: 'MesDeadLetters', messaging_destination_name: 'other' } }, dl));
+  assert.ok(!alertConcerns({ labels: { alertname: 'MesDeadLetters', rabbitmq_queue_name: 'other' } }, dl));
 });
 
 test('the load generator counts every request it sends, by service, route template, method and status', async () => {

@@ -8,9 +8,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promLabel, promName } from '@foursignals/metric-spec';
 import { type Endpoints, readEndpoints } from '@foursignals/stack';
 import { connect } from 'amqplib';
 import pg from 'pg';
+import { METRICS as PG } from '../../receiver-postgresql/src/metrics.ts';
+import { METRICS as RMQ } from '../../receiver-rabbitmq/src/metrics.ts';
 import { startCollector } from '../src/collector.ts';
 import { generateCerts } from '../src/net.ts';
 import { REPO } from '../src/tools.ts';
@@ -224,8 +227,8 @@ describe('PostgreSQL: the monitoring role (deploy/compose/postgres/monitoring-ro
       ],
       { PG_URL: withDatabase(superuser, db, role) },
       async (run) => {
-        const names = await run.waitFor((n) => n.includes('postgresql_statements_total'));
-        for (const name of ['postgresql_transactions_total', 'postgresql_connections', 'postgresql_statements_total']) {
+        const names = await run.waitFor((n) => n.includes(promName(PG.queryCalls)));
+        for (const name of [PG.commits, PG.backends, PG.queryCalls].map(promName)) {
           assert.ok(names.includes(name), `${name} not in Prometheus (have ${names.join(', ')})\n${run.detail()}`);
         }
         assert.doesNotMatch(run.output(), /GRANT pg_monitor|permission denied/i, run.detail());
@@ -349,8 +352,9 @@ describe('RabbitMQ: the monitoring user (docs/security.md)', () => {
         } finally {
           await conn.close();
         }
-        const names = await run.waitFor((n) => n.some((x) => /^rabbitmq_messages_dead_lettered/.test(x)));
-        const metric = names.find((x) => /^rabbitmq_messages_dead_lettered/.test(x));
+        const dead = promLabel(RMQ.deadLettered.name); // the exporter may add suffixes: match the stem
+        const names = await run.waitFor((n) => n.some((x) => x.startsWith(dead)));
+        const metric = names.find((x) => x.startsWith(dead));
         assert.ok(metric, `no dead-letter metric (have ${names.join(', ')})\n${run.detail()}`);
         let total = 0;
         for (let i = 0; i < 20; i++) {
@@ -363,7 +367,7 @@ describe('RabbitMQ: the monitoring user (docs/security.md)', () => {
         const byReason = await run.query(`${metric}{instance="${instance}"} > 0`);
         assert.match(JSON.stringify(byReason[0]?.metric ?? {}), /rejected/, run.detail());
         assert.ok(
-          names.some((x) => x.startsWith('rabbitmq_queue_messages')),
+          names.some((x) => x.startsWith(promName(RMQ.queueMessages))),
           `no queue depth\n${run.detail()}`,
         );
         assert.doesNotMatch(run.output(), /ACCESS_REFUSED|not_authori[sz]ed|\b40[13]\b/, run.detail());

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { promName } from '@foursignals/metric-spec';
+import { METRICS } from '../src/metrics.ts';
 import { endpoints, otlpEnv, runScript, uniqueService, waitForQuery } from './helpers.ts';
 
 function keyed(samples: { metric: Record<string, string>; value: number }[], labels: string[]): Record<string, number> {
@@ -19,7 +21,7 @@ async function expectCounts(q: string, labels: string[], expected: Record<string
   assert.deepEqual(got, expected);
 }
 
-test('S3: s3.client.request.duration per operation, bucket, status and error', async () => {
+test(`S3: ${METRICS.s3ClientDuration.name} per operation, bucket, status and error`, async () => {
   const e = endpoints();
   assert.ok(e['s3_endpoint'], 'the stack has an S3 server (s3_endpoint)');
   const service = uniqueService('s3');
@@ -45,7 +47,7 @@ test('S3: s3.client.request.duration per operation, bucket, status and error', a
   assert.equal(r.out['errors'], 3);
   const labels = ['rpc_method', 'aws_s3_bucket', 'http_response_status_code', 'error_type'];
   await expectCounts(
-    `sum by (${labels.join(',')}) (s3_client_request_duration_seconds_count{service_name="${service}"})`,
+    `sum by (${labels.join(',')}) (${promName(METRICS.s3ClientDuration)}_count{service_name="${service}",rpc_system_name="aws-api"})`,
     labels,
     {
       [`PutObject ${bucket} 200 `]: 4,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
-import { type App, ensureRedis, load, otlpEnv, startApp, uniqueService, waitForQuery } from './helpers.ts';
+import { type App, load, otlpEnv, startApp, startRedis, uniqueService, waitForQuery } from './helpers.ts';
 
 const apps: App[] = [];
 after(async () => {
@@ -56,7 +56,7 @@ test('JWT identity: the sub claim, whatever the token', async () => {
 
 test('Redis shared store: two replicas count each user once', async (t) => {
   const service = uniqueService('dau-redis');
-  const redis = await ensureRedis();
+  const redis = await startRedis();
   t.after(redis.stop);
   const env = otlpEnv(service, {
     FOURSIGNALS_DAU_IDENTITY: 'header:x-user-id',

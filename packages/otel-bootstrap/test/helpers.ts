@@ -228,44 +228,83 @@ export async function runScript(
   return { code, signal, out: parsed, stderr: err };
 }
 
-/**
- * A Redis for the shared-DAU test: the machine's own on 127.0.0.1:6379 if it answers PING, else a throw-away
- * `redis-server` on a free port (Debian package redis-server), stopped by the returned function.
- */
-export async function ensureRedis(preferred = 'redis://127.0.0.1:6379'): Promise<{ url: string; stop: () => void }> {
-  const { RedisClient } = await import('../src/dau/redis.ts');
-  const ping = async (url: string) => {
-    const c = new RedisClient(url, 500);
-    try {
-      return (await c.command(['PING'])) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      c.close();
-    }
-  };
-  if (await ping(preferred)) return { url: preferred, stop: () => {} };
+/** A free TCP port on 127.0.0.1 (closed again, so a server started next can take it). */
+export async function freePort(): Promise<number> {
   const net = await import('node:net');
-  const port = await new Promise<number>((resolve) => {
+  return new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as { port: number }).port;
       s.close(() => resolve(p));
     });
   });
-  const proc = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
+}
+
+export interface TestRedis {
+  url: string;
+  port: number;
+  /** Stops redis-server (SIGTERM: it writes its append-only file first) and waits for it to exit. */
+  stop: () => Promise<void>;
+  /** Stops it and starts it again on the same port and data directory. */
+  restart: () => Promise<void>;
+}
+
+/**
+ * A throw-away `redis-server` (Debian package redis-server, installed by `npm test`) on a free port, with its own
+ * data directory and an append-only file, so a restart keeps what was written (as a production Redis would).
+ * Never the machine's own Redis: the tests depend on nothing the machine happens to run.
+ */
+export async function startRedis(): Promise<TestRedis> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const net = await import('node:net');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'ob-redis-'));
   const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 50; i++) {
-    if (await ping(url)) return { url, stop: () => proc.kill('SIGTERM') };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill('SIGKILL');
-  throw new Error('no Redis on 127.0.0.1:6379 and redis-server could not be started (apt-get install redis-server)');
+  const answers = () =>
+    new Promise<boolean>((resolve) => {
+      const s = net.createConnection({ host: '127.0.0.1', port }, () => s.write('PING\r\n'));
+      s.setTimeout(1000, () => s.destroy());
+      s.on('data', (d) => {
+        resolve(d.toString().startsWith('+PONG'));
+        s.destroy();
+      });
+      s.on('error', () => resolve(false));
+      s.on('close', () => resolve(false));
+    });
+  let proc: ChildProcess;
+  const launch = async () => {
+    proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'],
+      { stdio: 'ignore' },
+    );
+    proc.on('error', () => {});
+    for (let i = 0; i < 100; i++) {
+      if (await answers()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    proc.kill('SIGKILL');
+    throw new Error(`redis-server did not answer on port ${port} (is the Debian package redis-server installed?)`);
+  };
+  const halt = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  };
+  await launch();
+  return {
+    url,
+    port,
+    stop: async () => {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await halt();
+      await launch();
+    },
+  };
 }
 
 /**

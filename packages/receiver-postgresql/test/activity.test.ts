@@ -31,7 +31,7 @@ test('K idle and J idle-in-transaction connections, a lock waiter and the oldest
     const attrs = { [ATTR_DB_NAMESPACE]: db.name };
     const empty = await scrape(receiver);
     for (const state of CONNECTION_STATES) {
-      assert.equal(value(empty, METRICS.connections.name, { ...attrs, [ATTR_CONNECTION_STATE]: state }), 0, state);
+      assert.equal(value(empty, METRICS.backends.name, { ...attrs, [ATTR_CONNECTION_STATE]: state }), 0, state);
     }
     assert.equal(value(empty, METRICS.longestTransaction.name, attrs), 0);
 
@@ -53,7 +53,7 @@ test('K idle and J idle-in-transaction connections, a lock waiter and the oldest
     const byState = Object.fromEntries(
       CONNECTION_STATES.map((state) => [
         state,
-        value(s, METRICS.connections.name, { ...attrs, [ATTR_CONNECTION_STATE]: state }),
+        value(s, METRICS.backends.name, { ...attrs, [ATTR_CONNECTION_STATE]: state }),
       ]),
     );
     assert.deepEqual(byState, {
@@ -73,11 +73,8 @@ test('K idle and J idle-in-transaction connections, a lock waiter and the oldest
     await waiting;
     for (const c of inTransaction.slice(1)) await c.query('COMMIT');
     const later = await scrape(receiver);
-    assert.equal(
-      value(later, METRICS.connections.name, { ...attrs, [ATTR_CONNECTION_STATE]: 'idle_in_transaction' }),
-      0,
-    );
-    assert.equal(value(later, METRICS.connections.name, { ...attrs, [ATTR_CONNECTION_STATE]: 'idle' }), K + J + 1);
+    assert.equal(value(later, METRICS.backends.name, { ...attrs, [ATTR_CONNECTION_STATE]: 'idle_in_transaction' }), 0);
+    assert.equal(value(later, METRICS.backends.name, { ...attrs, [ATTR_CONNECTION_STATE]: 'idle' }), K + J + 1);
     assert.equal(value(later, METRICS.locksWaiting.name, attrs), 0);
   } finally {
     await receiver.shutdown();

@@ -35,13 +35,18 @@ function ends(client: pg.Client): Promise<void> {
   return new Promise((resolve) => client.once('end', () => resolve()));
 }
 
+const KINDS = ['rollback', 'deadlock', ...ERROR_TYPES] as const;
+
+/** Rollbacks and deadlocks (metrics of their own) and every error.type of postgresql.errors. */
 function errors(s: Scrape): Record<string, number> {
-  return Object.fromEntries(
-    ERROR_TYPES.map((type) => [
-      type,
-      value(s, METRICS.errors.name, { [ATTR_DB_NAMESPACE]: db.name, [ATTR_ERROR_TYPE]: type })!,
-    ]),
-  );
+  const attrs = { [ATTR_DB_NAMESPACE]: db.name };
+  return {
+    rollback: value(s, METRICS.rollbacks.name, attrs)!,
+    deadlock: value(s, METRICS.deadlocks.name, attrs)!,
+    ...Object.fromEntries(
+      ERROR_TYPES.map((type) => [type, value(s, METRICS.errors.name, { ...attrs, [ATTR_ERROR_TYPE]: type })!]),
+    ),
+  };
 }
 
 test('a failing transaction, a deadlock, a killed, an abandoned and a timed-out session: each under its error.type', async () => {
@@ -103,10 +108,10 @@ test('a failing transaction, a deadlock, a killed, an abandoned and a timed-out 
       session_abandoned: 1,
       checksum_failure: 0,
     };
-    const moved = (s: Scrape) => Object.fromEntries(ERROR_TYPES.map((t) => [t, errors(s)[t]! - before[t]!]));
+    const moved = (s: Scrape) => Object.fromEntries(KINDS.map((t) => [t, errors(s)[t]! - before[t]!]));
     const afterAll = await scrapeUntil(receiver, (s) => {
       const m = moved(s);
-      return ERROR_TYPES.every((t) => m[t]! >= expected[t]);
+      return KINDS.every((t) => m[t]! >= expected[t]);
     });
     assert.deepEqual(moved(afterAll), expected);
   } finally {

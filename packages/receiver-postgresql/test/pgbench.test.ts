@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { ATTR_DB_NAMESPACE, ATTR_TRANSACTION_OUTCOME } from '../src/metrics.ts';
+import { ATTR_DB_NAMESPACE, ATTR_DB_QUERY_ID } from '../src/metrics.ts';
 import { METRICS, receiverFor, scrape, scrapeUntil, scratchDatabase, value, withClient } from './helpers.ts';
 
 function pgbenchPath(): string {
@@ -65,11 +65,9 @@ async function settled(receiver: ReturnType<typeof receiverFor>, read: (s: Scrap
 test('pgbench: transactions and statements move by exactly what pgbench ran', async () => {
   const receiver = receiverFor(db.name);
   const attrs = { [ATTR_DB_NAMESPACE]: db.name };
-  const commits = (s: Scraped) =>
-    value(s, METRICS.transactions.name, { ...attrs, [ATTR_TRANSACTION_OUTCOME]: 'commit' })!;
-  const rollbacks = (s: Scraped) =>
-    value(s, METRICS.transactions.name, { ...attrs, [ATTR_TRANSACTION_OUTCOME]: 'rollback' })!;
-  const statements = (s: Scraped) => value(s, METRICS.statements.name, attrs)!;
+  const commits = (s: Scraped) => value(s, METRICS.commits.name, attrs)!;
+  const rollbacks = (s: Scraped) => value(s, METRICS.rollbacks.name, attrs)!;
+  const statements = (s: Scraped) => value(s, METRICS.queryCalls.name, attrs)!;
   const clients = 2;
   const perClient = 150;
   // What pgbench adds to its clients x transactions, counted by PostgreSQL in that database:
@@ -105,12 +103,12 @@ test('pgbench: transactions and statements move by exactly what pgbench ran', as
     assert.equal(result!.statements, expectedStatements);
     assert.equal(result!.rollbacks, 0);
     const afterRun = result!.after;
-    assert.ok(value(afterRun, METRICS.statementTime.name, attrs)! > 0);
+    assert.ok(value(afterRun, METRICS.queryTime.name, attrs)! > 0);
 
-    // The top statements carry a numeric db.query.id and never text; at most top_statements of them.
-    const top = afterRun.points.filter((p) => p.metric === METRICS.topStatementCalls.name);
+    // The top statements carry a numeric query id and never text; at most top_statements of them.
+    const top = afterRun.points.filter((p) => p.metric === METRICS.topQueryCalls.name);
     assert.equal(top.length, 5);
-    for (const p of top) assert.match(String(p.attributes['db.query.id']), /^-?[0-9]+$/);
+    for (const p of top) assert.match(String(p.attributes[ATTR_DB_QUERY_ID]), /^-?[0-9]+$/);
     assert.ok(
       top.some((p) => p.value >= clients * perClient),
       'a pgbench statement is among the top 5',

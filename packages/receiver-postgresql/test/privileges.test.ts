@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { ATTR_CONNECTION_STATE, ATTR_DB_NAMESPACE } from '../src/metrics.ts';
 import { PostgresqlReceiver } from '../src/receiver.ts';
 import { METRICS, scrape, scratchDatabase, superuserUrl, uniqueName, urlFor, value, withClient } from './helpers.ts';
 
@@ -31,12 +32,10 @@ test('pg_stat_statements missing in the database it connects to: the other views
       s.warnings.some((w) => w.includes('CREATE EXTENSION IF NOT EXISTS pg_stat_statements;') && w.includes(db.name)),
       s.warnings.join('\n'),
     );
-    assert.equal(value(s, METRICS.statements.name, { 'db.namespace': db.name }), undefined);
-    assert.ok(
-      value(s, METRICS.transactions.name, { 'db.namespace': db.name, 'postgresql.transaction.outcome': 'commit' })! > 0,
-    );
+    assert.equal(value(s, METRICS.queryCalls.name, { [ATTR_DB_NAMESPACE]: db.name }), undefined);
+    assert.ok(value(s, METRICS.commits.name, { [ATTR_DB_NAMESPACE]: db.name })! > 0);
     assert.equal(
-      value(s, METRICS.connections.name, { 'db.namespace': db.name, 'postgresql.connection.state': 'active' }),
+      value(s, METRICS.backends.name, { [ATTR_DB_NAMESPACE]: db.name, [ATTR_CONNECTION_STATE]: 'active' }),
       1,
     );
   } finally {
@@ -55,9 +54,7 @@ test('a role without pg_monitor: the views still report, the warning says which 
       s.warnings.join('\n'),
     );
     assert.ok(value(s, METRICS.connectionMax.name)! > 0);
-    assert.ok(
-      value(s, METRICS.transactions.name, { 'db.namespace': db.name, 'postgresql.transaction.outcome': 'commit' })! > 0,
-    );
+    assert.ok(value(s, METRICS.commits.name, { [ATTR_DB_NAMESPACE]: db.name })! > 0);
   } finally {
     await receiver.shutdown();
   }
@@ -76,13 +73,7 @@ test('the documented least-privilege role (IN ROLE pg_monitor) sees everything w
   try {
     const s = await scrape(monitor);
     assert.deepEqual(s.warnings, []);
-    for (const metric of [
-      METRICS.transactions,
-      METRICS.statements,
-      METRICS.statementTime,
-      METRICS.errors,
-      METRICS.connections,
-    ]) {
+    for (const metric of [METRICS.commits, METRICS.queryCalls, METRICS.queryTime, METRICS.errors, METRICS.backends]) {
       assert.ok(
         s.points.some((p) => p.metric === metric.name && p.attributes['db.namespace'] === db.name),
         metric.name,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { ATTR_DB_NAMESPACE, ATTR_TRANSACTION_OUTCOME } from '../src/metrics.ts';
+import { ATTR_DB_NAMESPACE } from '../src/metrics.ts';
 import {
   METRICS,
   receiverFor,
@@ -33,9 +33,8 @@ async function run(times: number): Promise<void> {
 test('totals never go down and never spike across pg_stat_statements_reset(), eviction and pg_stat_reset()', async () => {
   const receiver = receiverFor(db.name);
   const attrs = { [ATTR_DB_NAMESPACE]: db.name };
-  const statements = (s: Scrape) => value(s, METRICS.statements.name, attrs)!;
-  const commits = (s: Scrape) =>
-    value(s, METRICS.transactions.name, { ...attrs, [ATTR_TRANSACTION_OUTCOME]: 'commit' })!;
+  const statements = (s: Scrape) => value(s, METRICS.queryCalls.name, attrs)!;
+  const commits = (s: Scrape) => value(s, METRICS.commits.name, attrs)!;
   try {
     await run(30);
     const s1 = await scrape(receiver);

@@ -1,10 +1,16 @@
 // Every metric this receiver emits, declared once. Names and attributes are a public contract (dashboards,
 // alerts and the outside checks in the tests use them); the README's metric reference is generated from here.
+// Names and attributes follow collector-contrib's rabbitmqreceiver where it measures the same thing
+// (rabbitmq.message.current{state}, rabbitmq.consumer.count, rabbitmq.queue.name, rabbitmq.vhost.name,
+// rabbitmq.node.name); none collides with a series of the broker's own rabbitmq_prometheus plugin.
 import type { AttributeSpec, MetricTable } from '@foursignals/receiver-core';
 
+const CONTRIB = 'contrib rabbitmqreceiver';
+
 export const ATTR_VHOST = 'rabbitmq.vhost.name';
-export const ATTR_QUEUE = 'messaging.destination.name';
-export const ATTR_MESSAGE_STATE = 'rabbitmq.message.state';
+export const ATTR_QUEUE = 'rabbitmq.queue.name';
+/** contrib's attribute name (its `message.state` with `name_override: state`). */
+export const ATTR_MESSAGE_STATE = 'state';
 export const ATTR_DEAD_LETTER_REASON = 'rabbitmq.dead_letter.reason';
 export const ATTR_DEAD_LETTER_EXCHANGE = 'rabbitmq.dead_letter.exchange';
 export const ATTR_DEAD_LETTER_STRATEGY = 'rabbitmq.dead_letter.strategy';
@@ -22,29 +28,37 @@ const node: AttributeSpec = { description: 'RabbitMQ node the counter belongs to
 
 export const METRICS = {
   queueMessages: {
-    name: 'rabbitmq.queue.messages',
-    instrument: 'gauge',
+    name: 'rabbitmq.message.current',
+    instrument: 'updowncounter',
     unit: '{message}',
     description:
       'Messages in a queue by state: ready to deliver, or delivered and not yet acknowledged. ' +
-      '`sum(rabbitmq_queue_messages)` is the number of orders in flight.',
+      'Summed over states and queues it is the number of messages (orders) in flight.',
     attributes: {
       [ATTR_VHOST]: vhost,
       [ATTR_QUEUE]: queue,
       [ATTR_MESSAGE_STATE]: { description: 'Message state.', values: ['ready', 'unacknowledged'] },
     },
     enabled: true,
+    upstream: {
+      from: CONTRIB,
+      note: 'vhost and queue are point attributes here (resource attributes in contrib), same names',
+    },
   },
   queueConsumers: {
-    name: 'rabbitmq.queue.consumers',
-    instrument: 'gauge',
+    name: 'rabbitmq.consumer.count',
+    instrument: 'updowncounter',
     unit: '{consumer}',
     description: 'Consumers subscribed to a queue.',
     attributes: { [ATTR_VHOST]: vhost, [ATTR_QUEUE]: queue },
     enabled: true,
+    upstream: {
+      from: CONTRIB,
+      note: 'vhost and queue are point attributes here (resource attributes in contrib), same names',
+    },
   },
   deadLettered: {
-    name: 'rabbitmq.messages.dead_lettered',
+    name: 'rabbitmq.message.dead_lettered',
     instrument: 'counter',
     unit: '{message}',
     description:
@@ -72,7 +86,7 @@ export const METRICS = {
     enabled: true,
   },
   nodeDeadLettered: {
-    name: 'rabbitmq.node.messages.dead_lettered',
+    name: 'rabbitmq.node.message.dead_lettered',
     instrument: 'counter',
     unit: '{message}',
     description:
@@ -90,31 +104,38 @@ export const METRICS = {
     enabled: true,
   },
   nodePublished: {
-    name: 'rabbitmq.node.messages.published',
+    name: 'rabbitmq.node.message.published',
     instrument: 'counter',
     unit: '{message}',
     description: 'Messages published to the node (all protocols); `rate()` gives the publish rate.',
     attributes: { [ATTR_NODE]: node },
     enabled: true,
+    upstream: {
+      from: CONTRIB,
+      name: 'rabbitmq.message.published',
+      note: 'contrib counts per queue; ours is the node total (the broker counts publishes before routing), so it has a name of its own',
+    },
   },
   nodeDelivered: {
-    name: 'rabbitmq.node.messages.delivered',
+    name: 'rabbitmq.node.message.delivered',
     instrument: 'counter',
     unit: '{message}',
     description: 'Messages delivered to consumers or fetched with basic.get (all protocols).',
     attributes: { [ATTR_NODE]: node },
     enabled: true,
+    upstream: { from: CONTRIB, name: 'rabbitmq.message.delivered', note: 'per node, not per queue (see published)' },
   },
   nodeAcknowledged: {
-    name: 'rabbitmq.node.messages.acknowledged',
+    name: 'rabbitmq.node.message.acknowledged',
     instrument: 'counter',
     unit: '{message}',
     description: 'Messages acknowledged by consumers (all protocols).',
     attributes: { [ATTR_NODE]: node },
     enabled: true,
+    upstream: { from: CONTRIB, name: 'rabbitmq.message.acknowledged', note: 'per node, not per queue (see published)' },
   },
   nodeRedelivered: {
-    name: 'rabbitmq.node.messages.redelivered',
+    name: 'rabbitmq.node.message.redelivered',
     instrument: 'counter',
     unit: '{message}',
     description: 'Messages delivered again after a reject/nack with requeue or a lost consumer.',
@@ -122,12 +143,17 @@ export const METRICS = {
     enabled: true,
   },
   nodeUnroutable: {
-    name: 'rabbitmq.node.messages.unroutable',
+    name: 'rabbitmq.node.message.unroutable',
     instrument: 'counter',
     unit: '{message}',
     description: 'Published messages no queue received (dropped or returned to the publisher).',
     attributes: { [ATTR_NODE]: node },
     enabled: true,
+    upstream: {
+      from: CONTRIB,
+      name: 'rabbitmq.message.dropped',
+      note: 'per node; also counts messages returned to the publisher, not only dropped ones',
+    },
   },
   queueConsumerUtilization: {
     name: 'rabbitmq.queue.consumer.utilization',
@@ -135,9 +161,14 @@ export const METRICS = {
     unit: '1',
     description:
       'Fraction of time the queue could deliver to its consumers at once (1 = consumers keep up). ' +
-      'Read only with `queueDetails: true` (a costlier broker endpoint).',
+      'Read only with `queue_details: true` (a costlier broker endpoint).',
     attributes: { [ATTR_VHOST]: vhost, [ATTR_QUEUE]: queue },
     enabled: true,
+    upstream: {
+      from: 'rabbitmq_prometheus plugin',
+      name: 'rabbitmq_queue_consumer_utilisation',
+      note: 'the same reading; an OTel name (contrib has none), which cannot collide with the plugin series',
+    },
   },
   queueHeadMessageAge: {
     name: 'rabbitmq.queue.head_message.age',
@@ -145,7 +176,7 @@ export const METRICS = {
     unit: 's',
     description:
       'Age of the oldest ready message, from its `timestamp` property (classic queues, messages published with a ' +
-      'timestamp). Read only with `queueDetails: true`.',
+      'timestamp). Read only with `queue_details: true`.',
     attributes: { [ATTR_VHOST]: vhost, [ATTR_QUEUE]: queue },
     enabled: true,
   },
@@ -154,7 +185,7 @@ export const METRICS = {
     instrument: 'gauge',
     unit: '{queue}',
     description:
-      'Queues matching the selection: `reported`, or `dropped` because the `maxQueues` cap was reached (a warning is logged).',
+      'Queues matching the selection: `reported`, or `dropped` because the `max_queues` cap was reached (a warning is logged).',
     attributes: {
       [ATTR_SELECTION]: { description: 'Whether the queue is reported.', values: ['reported', 'dropped'] },
     },

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { connect } from 'amqplib';
-import { ATTR_DEAD_LETTER_REASON, ATTR_QUEUE, ATTR_VHOST, METRICS, RabbitMQReceiver } from '../src/index.ts';
+import {
+  ATTR_DEAD_LETTER_REASON,
+  ATTR_MESSAGE_STATE,
+  ATTR_QUEUE,
+  ATTR_VHOST,
+  METRICS,
+  RabbitMQReceiver,
+} from '../src/index.ts';
 import {
   broker,
   closeQuietly,
@@ -66,7 +73,7 @@ test('include/exclude patterns and the max_queues cap: old series keep their pla
     pick(obs, METRICS.queueCount.name).map((o) => `${o.attributes['rabbitmq.queue.selection']}=${o.value}`);
 
   const a2Ready = (o: Awaited<ReturnType<RabbitMQReceiver['scrape']>>) =>
-    pick(o, METRICS.queueMessages.name, { [ATTR_QUEUE]: 'a2', 'rabbitmq.message.state': 'ready' })[0]?.value;
+    pick(o, METRICS.queueMessages.name, { [ATTR_QUEUE]: 'a2', [ATTR_MESSAGE_STATE]: 'ready' })[0]?.value;
   // The plugin's per-queue stats are emitted every 5 s by the queues themselves: wait for the published message.
   const first = await eventually(
     () => receiver.scrape(context(warnings)),

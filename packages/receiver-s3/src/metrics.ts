@@ -29,6 +29,11 @@ export const METRICS = {
       },
     },
     enabled: true,
+    upstream: {
+      from: 'AWS CloudWatch AWS/S3',
+      name: 'BucketSizeBytes',
+      note: 'contrib has no S3 metrics receiver; CloudWatch names are not OTel names',
+    },
   },
   bucketObjects: {
     name: 's3.bucket.objects',
@@ -39,6 +44,7 @@ export const METRICS = {
       'mode: the object count of the last complete listing.',
     attributes: { [ATTR_BUCKET]: { description: 'Bucket name.' } },
     enabled: true,
+    upstream: { from: 'AWS CloudWatch AWS/S3', name: 'NumberOfObjects', note: 'as for the size' },
   },
   bucketRequests: {
     name: 's3.bucket.requests',
@@ -58,6 +64,11 @@ export const METRICS = {
       },
     },
     enabled: true,
+    upstream: {
+      from: 'AWS CloudWatch AWS/S3',
+      name: 'AllRequests, GetRequests, ...',
+      note: 'one metric, the request kind in `rpc.method`',
+    },
   },
   bucketErrors: {
     name: 's3.bucket.errors',
@@ -71,6 +82,11 @@ export const METRICS = {
       [ATTR_STATUS_CLASS]: { description: 'HTTP status class.', values: STATUS_CLASSES },
     },
     enabled: true,
+    upstream: {
+      from: 'AWS CloudWatch AWS/S3',
+      name: '4xxErrors, 5xxErrors',
+      note: 'one metric, the class in `http.response.status_class`',
+    },
   },
   bucketRequestLatency: {
     name: 's3.bucket.request.latency',
@@ -87,6 +103,11 @@ export const METRICS = {
       [ATTR_STATISTIC]: { description: 'CloudWatch statistic, e.g. Average or p99.' },
     },
     enabled: true,
+    upstream: {
+      from: 'AWS CloudWatch AWS/S3',
+      name: 'FirstByteLatency, TotalRequestLatency',
+      note: 'one metric, which latency in `s3.latency.kind`; seconds, not milliseconds',
+    },
   },
   listingTruncated: {
     name: 's3.bucket.listing.truncated',

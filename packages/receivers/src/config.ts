@@ -14,7 +14,7 @@ export interface InstanceSettings {
   collection_interval?: string;
   /** How long one scrape may take before it is abandoned and `receiver.up` is 0. @default the interval, at most 10s */
   timeout?: string;
-  /** Per-metric switches: `metrics: { postgresql.blocks: { enabled: false } }`. */
+  /** Per-metric switches: `metrics: { <metric name>: { enabled: false } }`. */
   metrics?: Record<string, { enabled: boolean }>;
 }
 

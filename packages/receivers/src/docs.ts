@@ -1,24 +1,15 @@
+import { attributeList, cell, mappingTable, markdownTable, promName } from '@foursignals/metric-spec';
 import { HEALTH_METRICS, type MetricTable, type ReceiverFactory } from '@foursignals/receiver-core';
-
-/** A markdown table with padded columns, as `biome format` writes it (so the formatter leaves it alone). */
-function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-}
 
 function table(metrics: MetricTable): string[] {
   const rows = Object.values(metrics).map((spec) => {
-    const attributes = Object.entries(spec.attributes)
-      .map(([name, attr]) => (attr.values ? `\`${name}\` (${attr.values.join(', ')})` : `\`${name}\``))
-      .join(', ');
     return [
       `\`${spec.name}\``,
       spec.instrument,
       `\`${spec.unit}\``,
-      attributes || '-',
+      attributeList(spec.attributes),
       spec.enabled ? 'yes' : 'no',
-      spec.description.replaceAll('|', '\\|'),
+      cell(spec.description),
     ];
   });
   return markdownTable(['metric', 'instrument', 'unit', 'attributes', 'on by default', 'description'], rows);
@@ -26,6 +17,9 @@ function table(metrics: MetricTable): string[] {
 
 /** The metric reference (packages/receivers/METRICS.md), derived from the metric tables; a test fails on drift. */
 export function metricReference(factories: readonly ReceiverFactory[]): string {
+  const example = Object.values(factories[0]?.metrics ?? HEALTH_METRICS).find(
+    (m) => m.instrument === 'counter' && m.unit === 's',
+  );
   const lines = [
     '# Receiver metrics',
     '',
@@ -34,7 +28,7 @@ export function metricReference(factories: readonly ReceiverFactory[]): string {
     'Every point of a receiver instance also carries `receiver.name` (its key in receivers.yaml, e.g.',
     '`postgresql/shop`). Switch a metric off per instance with `metrics: { <name>: { enabled: false } }`.',
     'In Prometheus, dots become underscores, counters end in `_total` and units are suffixed',
-    '(`postgresql.statement.time` -> `postgresql_statement_time_seconds_total`).',
+    example ? `(\`${example.name}\` -> \`${promName(example)}\`).` : '',
     '',
     '## Health of every receiver instance',
     '',
@@ -43,5 +37,15 @@ export function metricReference(factories: readonly ReceiverFactory[]): string {
   for (const factory of factories) {
     lines.push('', `## \`${factory.type}\``, '', ...table(factory.metrics));
   }
+  lines.push(
+    '',
+    '## Names and the ecosystem',
+    '',
+    'Where collector-contrib has a receiver that measures the same thing, our metric has its name and attributes,',
+    'so queries written against contrib keep working; the rest are ours, `<system>.<entity>.<measure>`, and collide',
+    "with no series of the broker's or the store's own exporters (RabbitMQ's `rabbitmq_prometheus` plugin, SeaweedFS).",
+    '',
+    ...mappingTable([...Object.values(HEALTH_METRICS), ...factories.flatMap((f) => Object.values(f.metrics))]),
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { promName } from '@foursignals/metric-spec';
+import { HEALTH_METRICS } from '@foursignals/receiver-core';
+import { METRICS as PG } from '@foursignals/receiver-postgresql/metrics';
 import { readEndpoints } from '@foursignals/stack';
 import pg from 'pg';
 import { parseConfig } from '../src/config.ts';
@@ -103,7 +106,7 @@ resource:
   const running = run(parseConfig(yaml, RECEIVER_FACTORIES, { PG_URL: endpoints.postgres_url }), logger);
   try {
     const selector = `receiver_name="${instance}",db_namespace="${database}"`;
-    const commitsExpr = `postgresql_transactions_total{${selector},postgresql_transaction_outcome="commit"}`;
+    const commitsExpr = `${promName(PG.commits)}{${selector}}`;
     let seen: number | undefined;
     // PostgreSQL's count is read again each time: an autovacuum worker visiting the database adds transactions
     // of its own, which the pipeline must then show too.
@@ -113,22 +116,18 @@ resource:
       commits = await pgCommits();
     }
     assert.equal(seen, commits, `Prometheus has ${seen}, PostgreSQL counted ${commits}; log:\n${logged.join('\n')}`);
-    assert.equal(await promValue(`receiver_up{receiver_name="${instance}"}`), 1);
-    assert.ok((await promValue(`receiver_scrape_duration_seconds{receiver_name="${instance}"}`))! > 0);
-    assert.equal(await promValue(`postgresql_statements_total{${selector}}`), 40);
-    for (const name of [
-      'postgresql_connections',
-      'postgresql_cache_hit_ratio',
-      'postgresql_statement_time_seconds_total',
-    ]) {
+    assert.equal(await promValue(`${promName(HEALTH_METRICS.up)}{receiver_name="${instance}"}`), 1);
+    assert.ok((await promValue(`${promName(HEALTH_METRICS.scrapeDuration)}{receiver_name="${instance}"}`))! > 0);
+    assert.equal(await promValue(`${promName(PG.queryCalls)}{${selector}}`), 40);
+    for (const name of [PG.backends, PG.cacheHitRatio, PG.queryTime].map(promName)) {
       assert.notEqual(await promValue(`count(${name}{${selector}})`), undefined, `${name} is in Prometheus`);
     }
-    assert.equal(await promValue(`count(postgresql_connection_max{receiver_name="${instance}"})`), 1);
+    assert.equal(await promValue(`count(${promName(PG.connectionMax)}{receiver_name="${instance}"})`), 1);
 
     // The same number in InfluxDB (the collector's second exporter): measurement = metric name, tags = attributes.
     const influx =
-      `SELECT last("counter") FROM "postgresql.transactions" WHERE "receiver.name" = '${instance}' ` +
-      `AND "db.namespace" = '${database}' AND "postgresql.transaction.outcome" = 'commit' AND time > now() - 15m`;
+      `SELECT last("counter") FROM "${PG.commits.name}" WHERE "receiver.name" = '${instance}' ` +
+      `AND "db.namespace" = '${database}' AND time > now() - 15m`;
     let inInflux: number | undefined;
     for (let i = 0; i < 60 && inInflux !== commits; i++) {
       inInflux = await influxLast(influx);

@@ -1,9 +1,9 @@
 // APIs: RED / Four Golden Signals per service, route, method and status; DAU for the MES API.
 import type { AlertConfig } from '../config.ts';
-import { cpuOf, L, M } from '../metrics.ts';
+import { cpuOf, L, M, SOURCES } from '../metrics.ts';
 import { type Dashboard, dashboard, labelVar, prom, shareOf, single, ts } from './lib.ts';
 
-const H = M.httpServerDuration;
+const H = M.app.httpServerDuration;
 const SEL = `${L.service}=~"$service", ${L.route}=~"$route", ${L.method}=~"$method"`;
 
 export function apisDashboard(config: AlertConfig): Dashboard {
@@ -12,7 +12,7 @@ export function apisDashboard(config: AlertConfig): Dashboard {
     uid: 'foursignals-apis',
     title: 'foursignals / APIs (RED, golden signals)',
     description:
-      'Rate, errors and duration of every HTTP API (http.server.request.duration from otel-bootstrap), by service, ' +
+      `Rate, errors and duration of every HTTP API (${SOURCES.app.httpServerDuration.name} from otel-bootstrap), by service, ` +
       'route template, method and status code; CPU and memory of each service; daily active users of the MES API.',
     tags: ['red', 'golden-signals', 'http'],
     variables: [
@@ -42,13 +42,13 @@ export function apisDashboard(config: AlertConfig): Dashboard {
       single(
         'p95 latency',
         [prom(`histogram_quantile(0.95, sum by (le) (rate(${H}_bucket{${SEL}}[$__rate_interval])))`)],
-        { description: '95th percentile of http.server.request.duration.', unit: 's', span: 6 },
+        { description: `95th percentile of ${SOURCES.app.httpServerDuration.name}.`, unit: 's', span: 6 },
       ),
       single(
         'MES API daily active users',
-        [prom(`max(${M.usersActive}{${L.service}="${mesApi}", ${L.usersWindow}="day"})`)],
+        [prom(`max(${M.app.usersActive}{${L.service}="${mesApi}", ${L.usersWindow}="day"})`)],
         {
-          description: `app.users.active{app.users.window="day"} of ${mesApi}: distinct users seen this UTC day (HyperLogLog estimate, hashed identities).`,
+          description: `${SOURCES.app.usersActive.name}{app.users.window="day"} of ${mesApi}: distinct users seen this UTC day (HyperLogLog estimate, hashed identities).`,
           unit: 'short',
           span: 6,
         },
@@ -109,7 +109,7 @@ export function apisDashboard(config: AlertConfig): Dashboard {
           ),
         ),
         {
-          description: 'Quantiles of http.server.request.duration, estimated from the histogram buckets.',
+          description: `Quantiles of ${SOURCES.app.httpServerDuration.name}, estimated from the histogram buckets.`,
           unit: 's',
           span: 12,
         },
@@ -129,7 +129,7 @@ export function apisDashboard(config: AlertConfig): Dashboard {
         'CPU utilization',
         [prom(`max by (${L.service}) (${cpuOf(`${L.service}=~"$service"`)})`, `{{${L.service}}}`)],
         {
-          description: 'process.cpu.utilization: share of the CPUs available to the process.',
+          description: `${SOURCES.app.cpuUtilization.name}: share of the CPUs available to the process.`,
           unit: 'percentunit',
           span: 8,
           min: 0,
@@ -137,25 +137,30 @@ export function apisDashboard(config: AlertConfig): Dashboard {
       ),
       ts(
         'Memory (RSS)',
-        [prom(`max by (${L.service}) (${M.processMemory}{${L.service}=~"$service"})`, `{{${L.service}}}`)],
-        { description: 'process.memory.usage: resident set size of the process.', unit: 'bytes', span: 8, min: 0 },
+        [prom(`max by (${L.service}) (${M.app.memoryUsage}{${L.service}=~"$service"})`, `{{${L.service}}}`)],
+        {
+          description: `${SOURCES.app.memoryUsage.name}: resident set size of the process.`,
+          unit: 'bytes',
+          span: 8,
+          min: 0,
+        },
       ),
       ts(
         'Event loop utilization and delay (p99)',
         [
           prom(
-            `max by (${L.service}) (${M.eventLoopUtilization}{${L.service}=~"$service"})`,
+            `max by (${L.service}) (${M.app.eventLoopUtilization}{${L.service}=~"$service"})`,
             '{{' + L.service + '}} utilization',
           ),
           prom(
-            `max by (${L.service}) (${M.eventLoopDelayP99}{${L.service}=~"$service"})`,
+            `max by (${L.service}) (${M.app.eventLoopDelayP99}{${L.service}=~"$service"})`,
             '{{' + L.service + '}} delay p99',
           ),
         ],
         {
           description:
-            'nodejs.eventloop.utilization (share of time the event loop was busy; near 1 = saturated even when the ' +
-            'CPU is not) and nodejs.eventloop.delay.p99 (seconds a ready callback waited).',
+            `${SOURCES.app.eventLoopUtilization.name} (share of time the event loop was busy; near 1 = saturated even when the ` +
+            `CPU is not) and ${SOURCES.app.eventLoopDelayP99.name} (seconds a ready callback waited).`,
           unit: 'short',
           span: 8,
           min: 0,
@@ -163,10 +168,9 @@ export function apisDashboard(config: AlertConfig): Dashboard {
       ),
       ts(
         'Active users of the MES API (day, week, month)',
-        [prom(`max by (${L.usersWindow}) (${M.usersActive}{${L.service}="${mesApi}"})`, `{{${L.usersWindow}}}`)],
+        [prom(`max by (${L.usersWindow}) (${M.app.usersActive}{${L.service}="${mesApi}"})`, `{{${L.usersWindow}}}`)],
         {
-          description:
-            'app.users.active by window: distinct users in the current UTC day / week / month (HyperLogLog estimate).',
+          description: `${SOURCES.app.usersActive.name} by window: distinct users in the current UTC day / week / month (HyperLogLog estimate).`,
           unit: 'short',
           span: 8,
           min: 0,

@@ -23,8 +23,8 @@ function custom(name: string, label: string, description: string, values: string
 }
 
 export function businessDashboard(_config: AlertConfig): Dashboard {
-  const revenue = SOURCES.shopRevenue.name;
-  const calculated = SOURCES.mesOrdersCalculated.name;
+  const revenue = SOURCES.business.shopRevenue.name;
+  const calculated = SOURCES.business.mesOrdersCalculated.name;
   const forecastPanel = (title: string, measurement: string, unit: string) =>
     ts(
       title,
@@ -86,13 +86,13 @@ export function businessDashboard(_config: AlertConfig): Dashboard {
     ],
     items: [
       { row: 'Growth' },
-      ts('New users', [influx(increaseQuery(SOURCES.usersNew.name), 'new users')], {
-        description: `${SOURCES.usersNew.name}: users of the MES API seen for the first time, per $granularity.`,
+      ts('New users', [influx(increaseQuery(SOURCES.business.usersNew.name), 'new users')], {
+        description: `${SOURCES.business.usersNew.name}: users of the MES API seen for the first time, per $granularity.`,
         datasource: INFLUXDB,
         span: 8,
       }),
-      ts('New customers', [influx(increaseQuery(SOURCES.customersCreated.name), 'customers')], {
-        description: `${SOURCES.customersCreated.name}: customers created in the CRM per $granularity.`,
+      ts('New customers', [influx(increaseQuery(SOURCES.business.customersCreated.name), 'customers')], {
+        description: `${SOURCES.business.customersCreated.name}: customers created in the CRM per $granularity.`,
         datasource: INFLUXDB,
         span: 8,
       }),
@@ -100,19 +100,19 @@ export function businessDashboard(_config: AlertConfig): Dashboard {
         'Daily active users (MES API)',
         [
           influx(
-            `SELECT max("gauge") FROM "${SOURCES.usersActive.name}" WHERE "app.users.window"='day' AND $timeFilter GROUP BY time($granularity)`,
+            `SELECT max("gauge") FROM "${SOURCES.app.usersActive.name}" WHERE "app.users.window"='day' AND $timeFilter GROUP BY time($granularity)`,
             'DAU',
           ),
         ],
         {
-          description: `${SOURCES.usersActive.name} (window day): distinct users per UTC day, over months.`,
+          description: `${SOURCES.app.usersActive.name} (window day): distinct users per UTC day, over months.`,
           datasource: INFLUXDB,
           span: 8,
         },
       ),
       { row: 'Sales and production' },
-      ts('Shop orders', [influx(increaseQuery(SOURCES.shopOrders.name), 'orders')], {
-        description: `${SOURCES.shopOrders.name}: orders placed per $granularity.`,
+      ts('Shop orders', [influx(increaseQuery(SOURCES.business.shopOrders.name), 'orders')], {
+        description: `${SOURCES.business.shopOrders.name}: orders placed per $granularity.`,
         datasource: INFLUXDB,
         span: 8,
       }),
@@ -125,11 +125,11 @@ export function businessDashboard(_config: AlertConfig): Dashboard {
       ts(
         'Production load',
         [
-          influx(increaseQuery(SOURCES.mesOrdersReceived.name), 'orders received'),
+          influx(increaseQuery(SOURCES.business.mesOrdersReceived.name), 'orders received'),
           influx(increaseQuery(calculated), 'orders calculated'),
         ],
         {
-          description: `${SOURCES.mesOrdersReceived.name} and ${calculated}: cost-calculation orders per $granularity.`,
+          description: `${SOURCES.business.mesOrdersReceived.name} and ${calculated}: cost-calculation orders per $granularity.`,
           datasource: INFLUXDB,
           span: 8,
         },

@@ -6,6 +6,7 @@ import {
   DashboardCursorSync,
   type Dashboard as DashboardModel,
   type DataSourceRef,
+  DatasourceVariableBuilder,
   QueryVariableBuilder,
   RowBuilder,
   ThresholdsConfigBuilder,
@@ -19,9 +20,30 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as text from '@grafana/grafana-foundation-sdk/text';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 
-/** The data sources the provisioning files create, with fixed uids the dashboards refer to. */
-export const PROMETHEUS: DataSourceRef = { type: 'prometheus', uid: 'foursignals-prometheus' };
-export const INFLUXDB: DataSourceRef = { type: 'influxdb', uid: 'foursignals-influxdb' };
+/**
+ * Every panel and variable reads its data source through a data source variable, so the dashboards work in any
+ * Grafana: `$prometheus` / `$influxdb` default to the data sources the provisioning files create (fixed uids) and,
+ * where those do not exist, to Grafana's default data source of the type; the user can switch at the top.
+ */
+export const DATASOURCE_VARIABLES = {
+  prometheus: { label: 'Prometheus', provisionedUid: 'foursignals-prometheus', pluginName: 'Prometheus' },
+  influxdb: { label: 'InfluxDB', provisionedUid: 'foursignals-influxdb', pluginName: 'InfluxDB' },
+} as const;
+export type DatasourceType = keyof typeof DATASOURCE_VARIABLES;
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, expanded by Grafana
+export const PROMETHEUS: DataSourceRef = { type: 'prometheus', uid: '${prometheus}' };
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, expanded by Grafana
+export const INFLUXDB: DataSourceRef = { type: 'influxdb', uid: '${influxdb}' };
+
+function datasourceVariable(type: DatasourceType): DatasourceVariableBuilder {
+  const v = DATASOURCE_VARIABLES[type];
+  return new DatasourceVariableBuilder(type)
+    .label(v.label)
+    .description(`The ${v.label} data source the panels read (default: ${v.provisionedUid}, as provisioned).`)
+    .type(type)
+    .current({ text: v.provisionedUid, value: v.provisionedUid });
+}
 
 export type Dashboard = DashboardModel & { uid: string };
 
@@ -191,11 +213,16 @@ export function dashboard(spec: DashboardSpec): Dashboard {
     .time({ from: spec.time ?? 'now-1h', to: spec.timeTo ?? 'now' })
     .timezone('browser')
     .tooltip(DashboardCursorSync.Crosshair);
-  for (const v of spec.variables ?? []) b.withVariable(v);
   for (const item of spec.items) {
     if ('row' in item) b.withRow(new RowBuilder(item.row));
     else b.withPanel(item);
   }
+  // the data source variables first: the query variables read through them
+  const used = JSON.stringify([b.build().panels, (spec.variables ?? []).map((v) => v.build())]);
+  for (const type of Object.keys(DATASOURCE_VARIABLES) as DatasourceType[]) {
+    if (used.includes(`\${${type}}`)) b.withVariable(datasourceVariable(type));
+  }
+  for (const v of spec.variables ?? []) b.withVariable(v);
   const built = b.build() as Dashboard;
   let id = 1;
   for (const panel of built.panels ?? []) {

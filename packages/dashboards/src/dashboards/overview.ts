@@ -1,10 +1,10 @@
 // Overview: the Four Golden Signals of every API side by side, the MES queue, and the health of the pipeline.
 import type { AlertConfig } from '../config.ts';
-import { cpuOf, L, M, RMQ_RECEIVER } from '../metrics.ts';
+import { cpuOf, L, M, S3_CALLS, SOURCES } from '../metrics.ts';
 import { failedPointsRate, RECEIVER_HEARTBEAT, SERVICE_HEARTBEAT } from '../rules/pipeline.ts';
 import { type Dashboard, dashboard, labelVar, prom, shareOf, single, ts } from './lib.ts';
 
-const H = M.httpServerDuration;
+const H = M.app.httpServerDuration;
 const S = `${L.service}=~"$service"`;
 
 export function overviewDashboard(config: AlertConfig): Dashboard {
@@ -37,36 +37,40 @@ export function overviewDashboard(config: AlertConfig): Dashboard {
             `{{${L.service}}}`,
           ),
         ],
-        { description: '95th percentile of http.server.request.duration by service.', unit: 's', span: 6 },
+        { description: `95th percentile of ${SOURCES.app.httpServerDuration.name} by service.`, unit: 's', span: 6 },
       ),
       ts('Saturation (CPU)', [prom(`max by (${L.service}) (${cpuOf()})`, `{{${L.service}}}`)], {
-        description: 'process.cpu.utilization of every instrumented process (APIs and the MES worker).',
+        description: `${SOURCES.app.cpuUtilization.name} of every instrumented process (APIs and the MES worker).`,
         unit: 'percentunit',
         span: 6,
         min: 0,
         threshold: config.mes.cpuUtilization,
       }),
       { row: 'MES, databases, S3' },
-      single('Orders in flight', [prom(`sum(${M.rmqMessages}{${RMQ_RECEIVER}})`)], {
-        description: 'rabbitmq.queue.messages summed over every queue and state (ready + unacknowledged).',
+      single('Orders in flight', [prom(`sum(${M.rmq.queueMessages})`)], {
+        description: `${SOURCES.rmq.queueMessages.name} summed over every queue and state (ready + unacknowledged).`,
         span: 4,
       }),
-      single('Dead letters per minute', [prom(`sum(rate(${M.rmqDeadLettered}[$__rate_interval])) * 60`)], {
+      single('Dead letters per minute', [prom(`sum(rate(${M.rmq.deadLettered}[$__rate_interval])) * 60`)], {
         description: 'Messages dead-lettered per minute, all queues and reasons.',
         unit: 'short',
         span: 4,
         threshold: 1,
       }),
-      single('DB statements per second', [prom(`sum(rate(${M.pgStatements}[$__rate_interval]))`)], {
-        description: 'postgresql.statements per second, every database.',
+      single('DB statements per second', [prom(`sum(rate(${M.pg.queryCalls}[$__rate_interval]))`)], {
+        description: `${SOURCES.pg.queryCalls.name} per second, every database.`,
         unit: 'ops',
         span: 4,
       }),
-      single('S3 calls per second', [prom(`sum(rate(${M.s3ClientDuration}_count[$__rate_interval]))`)], {
-        description: 's3.client.request.duration count per second: S3 calls of every application.',
-        unit: 'reqps',
-        span: 4,
-      }),
+      single(
+        'S3 calls per second',
+        [prom(`sum(rate(${M.app.s3ClientDuration}_count{${S3_CALLS}}[$__rate_interval]))`)],
+        {
+          description: `${SOURCES.app.s3ClientDuration.name} count per second: S3 calls of every application.`,
+          unit: 'reqps',
+          span: 4,
+        },
+      ),
       single('Firing alerts', [prom('count(ALERTS{alertstate="firing"}) or vector(0)')], {
         description: 'Alerts firing now in Prometheus (all severities).',
         span: 4,
@@ -74,12 +78,12 @@ export function overviewDashboard(config: AlertConfig): Dashboard {
       }),
       single(
         'MES API daily active users',
-        [prom(`max(${M.usersActive}{${L.service}="${config.mes.apiService}", ${L.usersWindow}="day"})`)],
-        { description: 'app.users.active, window day.', span: 4 },
+        [prom(`max(${M.app.usersActive}{${L.service}="${config.mes.apiService}", ${L.usersWindow}="day"})`)],
+        { description: `${SOURCES.app.usersActive.name}, window day.`, span: 4 },
       ),
       { row: 'Pipeline health' },
-      ts('Receivers up', [prom(`max by (${L.receiverName}) (${M.receiverUp})`, `{{${L.receiverName}}}`)], {
-        description: 'receiver.up of every receiver instance (1 = last scrape succeeded).',
+      ts('Receivers up', [prom(`max by (${L.receiverName}) (${M.receiver.up})`, `{{${L.receiverName}}}`)], {
+        description: `${SOURCES.receiver.up.name} of every receiver instance (1 = last scrape succeeded).`,
         span: 8,
         min: 0,
         max: 1,

@@ -1,6 +1,6 @@
 // The pipeline: receivers' health and scrape duration, the collector's queues and export failures, freshness.
 import type { AlertConfig } from '../config.ts';
-import { L, M, OTELCOL } from '../metrics.ts';
+import { L, M, OTELCOL, PROMETHEUS_SELF, SOURCES } from '../metrics.ts';
 import { failedPointsRate, RECEIVER_HEARTBEAT, SERVICE_HEARTBEAT } from '../rules/pipeline.ts';
 import { type Dashboard, dashboard, prom, single, ts } from './lib.ts';
 
@@ -9,25 +9,24 @@ export function pipelineDashboard(config: AlertConfig): Dashboard {
     uid: 'foursignals-pipeline',
     title: 'foursignals / Pipeline',
     description:
-      'Is the monitoring itself working? receiver.up and scrape duration of every receiver instance, the ' +
+      `Is the monitoring itself working? ${SOURCES.receiver.up.name} and scrape duration of every receiver instance, the ` +
       "collector's accepted/sent/failed points and sending queues, and the age of the newest data per source.",
     tags: ['pipeline', 'collector'],
     items: [
       { row: 'Receivers' },
       ts(
-        'receiver.up',
-        [prom(`max by (${L.receiverName}, ${L.receiverTarget}) (${M.receiverUp})`, `{{${L.receiverName}}}`)],
+        `${SOURCES.receiver.up.name}`,
+        [prom(`max by (${L.receiverName}, ${L.receiverTarget}) (${M.receiver.up})`, `{{${L.receiverName}}}`)],
         {
-          description:
-            'receiver.up of each receiver instance: 1 = the last scrape reached its target (alert ReceiverDown).',
+          description: `${SOURCES.receiver.up.name} of each receiver instance: 1 = the last scrape reached its target (alert ReceiverDown).`,
           min: 0,
           max: 1,
         },
       ),
       ts(
         'Scrape duration',
-        [prom(`max by (${L.receiverName}) (${M.receiverScrapeDuration})`, `{{${L.receiverName}}}`)],
-        { description: 'receiver.scrape.duration of each receiver instance.', unit: 's', min: 0 },
+        [prom(`max by (${L.receiverName}) (${M.receiver.scrapeDuration})`, `{{${L.receiverName}}}`)],
+        { description: `${SOURCES.receiver.scrapeDuration.name} of each receiver instance.`, unit: 's', min: 0 },
       ),
       { row: 'Collector' },
       ts(
@@ -77,7 +76,7 @@ export function pipelineDashboard(config: AlertConfig): Dashboard {
           min: 0,
         },
       ),
-      single('Series in Prometheus', [prom('prometheus_tsdb_head_series')], {
+      single('Series in Prometheus', [prom(PROMETHEUS_SELF.headSeries)], {
         description: 'Active series in the Prometheus head block (cardinality of everything the pipeline writes).',
         span: 24,
       }),

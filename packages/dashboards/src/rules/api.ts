@@ -3,9 +3,9 @@
 // for availability (no 5xx) and latency (faster than the threshold), from the SLO of each service in the config.
 import type { AlertConfig, SloService } from '../config.ts';
 import { L, M } from '../metrics.ts';
-import { type AlertingRule, alert, num, type RecordingRule, type RuleFile } from './common.ts';
+import { type AlertingRule, alert, num, type RecordingRule, type RuleFile, recordName } from './common.ts';
 
-const H = M.httpServerDuration;
+const H = M.app.httpServerDuration;
 
 /** The SRE workbook's windows and burn rates for a 30-day budget. */
 export const BURN_WINDOWS = [
@@ -18,11 +18,11 @@ export const BURN_WINDOWS = [
 export const SLO_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
 
 export function availabilityRecord(window: string): string {
-  return `service:slo_availability_errors:ratio_rate${window}`;
+  return recordName([L.service], 'slo_availability_errors', `ratio_rate${window}`);
 }
 
 export function latencyRecord(window: string): string {
-  return `service:slo_latency_errors:ratio_rate${window}`;
+  return recordName([L.service], 'slo_latency_errors', `ratio_rate${window}`);
 }
 
 function sloRecords(services: readonly SloService[]): RecordingRule[] {
@@ -125,7 +125,8 @@ function sloAlerts(config: AlertConfig): AlertingRule[] {
 }
 
 export function apiRules(config: AlertConfig): RuleFile {
-  const by = `${L.service}, ${L.route}, ${L.method}, ${L.status}`;
+  const byLabels = [L.service, L.route, L.method, L.status];
+  const by = byLabels.join(', ');
   return {
     name: 'api',
     groups: [
@@ -133,19 +134,19 @@ export function apiRules(config: AlertConfig): RuleFile {
         name: 'foursignals-api-red',
         rules: [
           {
-            record: 'service_route_method_status:http_server_requests:rate5m',
+            record: recordName(byLabels, `${H}_count`, 'rate5m'),
             expr: `sum by (${by}) (rate(${H}_count[5m]))`,
           },
           {
-            record: 'service:http_server_requests:rate5m',
+            record: recordName([L.service], `${H}_count`, 'rate5m'),
             expr: `sum by (${L.service}) (rate(${H}_count[5m]))`,
           },
           {
-            record: 'service:http_server_request_duration_seconds:p95_5m',
+            record: recordName([L.service], H, 'p95_5m'),
             expr: `histogram_quantile(0.95, sum by (${L.service}, le) (rate(${H}_bucket[5m])))`,
           },
           {
-            record: 'service_route:http_server_request_duration_seconds:p95_5m',
+            record: recordName([L.service, L.route], H, 'p95_5m'),
             expr: `histogram_quantile(0.95, sum by (${L.service}, ${L.route}, le) (rate(${H}_bucket[5m])))`,
           },
         ],

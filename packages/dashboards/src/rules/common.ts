@@ -31,6 +31,16 @@ export interface RuleFile {
   groups: RuleGroup[];
 }
 
+/**
+ * A recording rule's name, `level:metric:operations` (the Prometheus naming practice): the level is the label names
+ * the result keeps, joined by `_`; the metric is the Prometheus name of what was aggregated (without `_total` once
+ * rated); the operations are what was applied, e.g. `rate5m` or `p95_5m`.
+ */
+export function recordName(labels: readonly string[], metric: string, operations: string): string {
+  const rated = /^(rate|increase|ratio_rate)/.test(operations);
+  return `${labels.join('_')}:${rated ? metric.replace(/_total$/, '') : metric}:${operations}`;
+}
+
 /** The anchor of an alert's section in docs/runbook.md: its heading is the alert name. */
 export function runbookAnchor(alert: string): string {
   return alert.toLowerCase();

@@ -2,12 +2,13 @@
 // and the early warning that the backlog will pass its limit within the hour.
 import type { AlertConfig } from '../config.ts';
 import { durationSeconds } from '../config.ts';
-import { cpuOf, L, M, RMQ_RECEIVER } from '../metrics.ts';
-import { alert, anyOf, num, type RuleFile } from './common.ts';
+import { cpuOf, L, M, SOURCES } from '../metrics.ts';
+import { alert, anyOf, num, type RuleFile, recordName } from './common.ts';
 
-export const QUEUE_BACKLOG = 'queue:rabbitmq_queue_messages:sum';
-export const ORDERS_IN_FLIGHT = ':orders_in_flight:sum';
-export const DEAD_LETTERS_RATE = 'queue_reason:rabbitmq_messages_dead_lettered:rate5m';
+export const QUEUE_BACKLOG = recordName([L.vhost, L.queue], M.rmq.queueMessages, 'sum');
+/** Messages in the work queues (no label kept): the orders in flight. */
+export const ORDERS_IN_FLIGHT = recordName([], 'orders_in_flight', 'sum');
+export const DEAD_LETTERS_RATE = recordName([L.vhost, L.queue, L.deadLetterReason], M.rmq.deadLettered, 'rate5m');
 
 export function workQueueMatchers(config: AlertConfig): string {
   return `${L.queue}=~"${config.queues.workQueues}", ${L.queue}!~"${config.queues.notWorkQueues}"`;
@@ -24,11 +25,11 @@ export function mesRules(config: AlertConfig): RuleFile {
       {
         name: 'foursignals-mes',
         rules: [
-          { record: QUEUE_BACKLOG, expr: `sum by (${byQueue}) (${M.rmqMessages}{${RMQ_RECEIVER}})` },
-          { record: ORDERS_IN_FLIGHT, expr: `sum(${M.rmqMessages}{${RMQ_RECEIVER}, ${work}})` },
+          { record: QUEUE_BACKLOG, expr: `sum by (${byQueue}) (${M.rmq.queueMessages})` },
+          { record: ORDERS_IN_FLIGHT, expr: `sum(${M.rmq.queueMessages}{${work}})` },
           {
             record: DEAD_LETTERS_RATE,
-            expr: `sum by (${byQueue}, ${L.deadLetterReason}) (rate(${M.rmqDeadLettered}[5m]))`,
+            expr: `sum by (${byQueue}, ${L.deadLetterReason}) (rate(${M.rmq.deadLettered}[5m]))`,
           },
 
           // alerts after the records they read: rules in one group run in order, so they see this round's values
@@ -37,18 +38,18 @@ export function mesRules(config: AlertConfig): RuleFile {
             expr: `max by (${L.service}) (${cpuOf(mes)}) > ${num(config.mes.cpuUtilization)}`,
             for: config.mes.cpuFor,
             severity: 'warning',
-            summary: '{{ $labels.service_name }} uses {{ $value | humanizePercentage }} of its CPUs',
+            summary: `{{ $labels.${L.service} }} uses {{ $value | humanizePercentage }} of its CPUs`,
             description:
-              `process.cpu.utilization of {{ $labels.${L.service} }} has stayed above ` +
+              `${SOURCES.app.cpuUtilization.name} of {{ $labels.${L.service} }} has stayed above ` +
               `${num(config.mes.cpuUtilization * 100)}% for ${config.mes.cpuFor}: the cost calculation is CPU-bound ` +
               'and orders will queue up.',
           }),
           alert(config, {
             alert: 'MesMemoryHigh',
-            expr: `max by (${L.service}) (${M.processMemory}{${mes}}) > ${num(config.mes.memoryBytes)}`,
+            expr: `max by (${L.service}) (${M.app.memoryUsage}{${mes}}) > ${num(config.mes.memoryBytes)}`,
             for: config.mes.memoryFor,
             severity: 'warning',
-            summary: '{{ $labels.service_name }} holds {{ $value | humanize1024 }}B of memory',
+            summary: `{{ $labels.${L.service} }} holds {{ $value | humanize1024 }}B of memory`,
             description:
               `The resident memory of {{ $labels.${L.service} }} has stayed above ${num(config.mes.memoryBytes)} ` +
               `bytes for ${config.mes.memoryFor}: a leak or an oversized batch; it will be killed when it reaches ` +
@@ -58,10 +59,10 @@ export function mesRules(config: AlertConfig): RuleFile {
             alert: 'MesQueueNoConsumers',
             expr:
               `${QUEUE_BACKLOG}{${work}} > 0\n` +
-              `and on (${byQueue})\n(sum by (${byQueue}) (${M.rmqConsumers}{${RMQ_RECEIVER}}) == 0)`,
+              `and on (${byQueue})\n(sum by (${byQueue}) (${M.rmq.queueConsumers}) == 0)`,
             for: q.noConsumersFor,
             severity: 'critical',
-            summary: 'Queue {{ $labels.messaging_destination_name }} holds orders and nobody consumes them',
+            summary: `Queue {{ $labels.${L.queue} }} holds orders and nobody consumes them`,
             description:
               `{{ $value }} messages wait in {{ $labels.${L.queue} }} (vhost {{ $labels.${L.vhost} }}) and the ` +
               `queue has had no consumer for ${q.noConsumersFor}: the MES worker is down or disconnected; ` +
@@ -75,7 +76,7 @@ export function mesRules(config: AlertConfig): RuleFile {
               `and\nderiv(${QUEUE_BACKLOG}{${work}}[${q.growthWindow}]) > 0`,
             for: q.growingFor,
             severity: 'warning',
-            summary: 'Orders pile up in {{ $labels.messaging_destination_name }}',
+            summary: `Orders pile up in {{ $labels.${L.queue} }}`,
             description:
               `The backlog of {{ $labels.${L.queue} }} (now {{ $value }} messages) has grown for ` +
               `${q.growingFor} without being drained once in ${q.growthWindow}: consumers are slower than ` +
@@ -89,7 +90,7 @@ export function mesRules(config: AlertConfig): RuleFile {
               `and\n${QUEUE_BACKLOG}{${work}} > ${num(q.backlogLimit * q.predictMinRatio)}`,
             for: '5m',
             severity: 'warning',
-            summary: 'Queue {{ $labels.messaging_destination_name }} will pass its limit within ' + q.predictAhead,
+            summary: `Queue {{ $labels.${L.queue} }} will pass its limit within ` + q.predictAhead,
             description:
               `At the trend of the last ${q.predictWindow}, the backlog of {{ $labels.${L.queue} }} reaches ` +
               `{{ $value | humanize }} messages within ${q.predictAhead}, past the limit of ${num(q.backlogLimit)} ` +
@@ -100,17 +101,16 @@ export function mesRules(config: AlertConfig): RuleFile {
             expr: `${QUEUE_BACKLOG}{${work}} > ${num(q.backlogLimit)}`,
             for: '5m',
             severity: 'critical',
-            summary: 'Queue {{ $labels.messaging_destination_name }} is past its backlog limit',
+            summary: `Queue {{ $labels.${L.queue} }} is past its backlog limit`,
             description:
               `{{ $value }} messages wait in {{ $labels.${L.queue} }}, more than the limit of ` +
               `${num(q.backlogLimit)}: orders wait too long and start to expire or overflow into dead letters.`,
           }),
           alert(config, {
             alert: 'MesDeadLetters',
-            expr: `sum by (${byQueue}, ${L.deadLetterReason}) (increase(${M.rmqDeadLettered}[5m])) > 0`,
+            expr: `sum by (${byQueue}, ${L.deadLetterReason}) (increase(${M.rmq.deadLettered}[5m])) > 0`,
             severity: 'warning',
-            summary:
-              'Orders dead-lettered from {{ $labels.messaging_destination_name }} ({{ $labels.rabbitmq_dead_letter_reason }})',
+            summary: `Orders dead-lettered from {{ $labels.${L.queue} }} ({{ $labels.${L.deadLetterReason} }})`,
             description:
               `{{ $value | humanize }} messages died in {{ $labels.${L.queue} }} in the last 5 minutes with ` +
               `reason {{ $labels.${L.deadLetterReason} }} (rejected = invalid orders, expired = waited too long, ` +

@@ -6,12 +6,15 @@
 import type { AlertConfig } from '../config.ts';
 import { durationSeconds } from '../config.ts';
 import { L, M, OTELCOL } from '../metrics.ts';
-import { type AlertingRule, alert, num, type RuleFile } from './common.ts';
+import { type AlertingRule, alert, num, type RuleFile, recordName } from './common.ts';
 
 /** The series every instrumented service sends with each export (its heartbeat). */
-export const SERVICE_HEARTBEAT = M.processMemory;
+export const SERVICE_HEARTBEAT = M.app.memoryUsage;
 /** The series every receiver instance sends with each scrape. */
-export const RECEIVER_HEARTBEAT = M.receiverUp;
+export const RECEIVER_HEARTBEAT = M.receiver.up;
+/** Seconds since the newest sample of each service / receiver instance. */
+export const SERVICE_DATA_AGE = recordName([L.service], 'foursignals_data_age', 'seconds');
+export const RECEIVER_DATA_AGE = recordName([L.receiverName], 'foursignals_data_age', 'seconds');
 
 /**
  * Failed points per second by exporter. The collector creates the failure counter only at the first failure, so the
@@ -62,21 +65,21 @@ export function pipelineRules(config: AlertConfig): RuleFile {
         name: 'foursignals-pipeline',
         rules: [
           {
-            record: 'service:foursignals_data_age:seconds',
+            record: SERVICE_DATA_AGE,
             expr: `time() - max by (${L.service}) (last_over_time(timestamp(${SERVICE_HEARTBEAT})[1h:15s]))`,
           },
           {
-            record: 'receiver:foursignals_data_age:seconds',
+            record: RECEIVER_DATA_AGE,
             expr: `time() - max by (${L.receiverName}) (last_over_time(timestamp(${RECEIVER_HEARTBEAT})[1h:15s]))`,
           },
 
           // alerts after the records they read: rules in one group run in order, so they see this round's values
           alert(config, {
             alert: 'ReceiverDown',
-            expr: `max by (${L.receiverName}, ${L.receiverTarget}) (${M.receiverUp}) == 0`,
+            expr: `max by (${L.receiverName}, ${L.receiverTarget}) (${M.receiver.up}) == 0`,
             for: p.receiverDownFor,
             severity: 'critical',
-            summary: 'Receiver {{ $labels.receiver_name }} cannot reach {{ $labels.receiver_target }}',
+            summary: `Receiver {{ $labels.${L.receiverName} }} cannot reach {{ $labels.${L.receiverTarget} }}`,
             description:
               `The receiver instance {{ $labels.${L.receiverName} }} has failed every scrape of ` +
               `{{ $labels.${L.receiverTarget} }} for ${p.receiverDownFor}: its signals are missing, not zero.`,
@@ -86,7 +89,7 @@ export function pipelineRules(config: AlertConfig): RuleFile {
             expr: `sum by (${L.exporter}) (rate(${OTELCOL.failedPoints}[5m])) > 0`,
             for: '5m',
             severity: 'critical',
-            summary: 'The collector fails to export metrics through {{ $labels.exporter }}',
+            summary: `The collector fails to export metrics through {{ $labels.${L.exporter} }}`,
             description:
               'The collector has failed to send {{ printf "%.2f" $value }} metric points per second through exporter ' +
               `{{ $labels.${L.exporter} }} for 5 minutes: the backend is down or refuses the writes; once the ` +
@@ -98,7 +101,7 @@ export function pipelineRules(config: AlertConfig): RuleFile {
               `max by (${L.exporter}) (${OTELCOL.queueSize} / ${OTELCOL.queueCapacity})` + ` > ${num(p.queueRatio)}`,
             for: '5m',
             severity: 'warning',
-            summary: 'The collector queue of {{ $labels.exporter }} is {{ $value | humanizePercentage }} full',
+            summary: `The collector queue of {{ $labels.${L.exporter} }} is {{ $value | humanizePercentage }} full`,
             description:
               `The sending queue of exporter {{ $labels.${L.exporter} }} has been more than ` +
               `${num(p.queueRatio * 100)}% full for 5 minutes: the backend is slower than the incoming data; ` +
@@ -106,20 +109,20 @@ export function pipelineRules(config: AlertConfig): RuleFile {
           }),
           alert(config, {
             alert: 'PipelineServiceDataStale',
-            expr: `service:foursignals_data_age:seconds > ${stale}`,
+            expr: `${SERVICE_DATA_AGE} > ${stale}`,
             for: '1m',
             severity: 'critical',
-            summary: 'Metrics from {{ $labels.service_name }} stopped arriving',
+            summary: `Metrics from {{ $labels.${L.service} }} stopped arriving`,
             description:
               `The newest sample from {{ $labels.${L.service} }} is {{ $value | humanizeDuration }} old (limit ` +
               `${p.staleAfter}): the service, its export or the collector's remote write is stalled.`,
           }),
           alert(config, {
             alert: 'PipelineReceiverDataStale',
-            expr: `receiver:foursignals_data_age:seconds > ${stale}`,
+            expr: `${RECEIVER_DATA_AGE} > ${stale}`,
             for: '1m',
             severity: 'critical',
-            summary: 'Metrics from receiver {{ $labels.receiver_name }} stopped arriving',
+            summary: `Metrics from receiver {{ $labels.${L.receiverName} }} stopped arriving`,
             description:
               `The newest sample from the receiver instance {{ $labels.${L.receiverName} }} is ` +
               `{{ $value | humanizeDuration }} old (limit ${p.staleAfter}): the receivers process, its export or the ` +

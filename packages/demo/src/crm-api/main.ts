@@ -39,7 +39,7 @@ SELECT setval('crm.customers_id_seq', GREATEST((SELECT max(id) FROM crm.customer
 const env = readServiceEnv();
 const faults = new FaultWatcher(env.faultsFile);
 const db = new Db(env.shopDatabaseUrl, faults, 6);
-const created = businessCounter('crm.customers.created');
+const created = businessCounter('customersCreated');
 
 await ensureSchema(db.pool, 7_100_003, SCHEMA);
 

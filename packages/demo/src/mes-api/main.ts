@@ -25,8 +25,8 @@ await ensureSchema(db.pool, MES_SCHEMA_LOCK, MES_SCHEMA);
 if (env.s3) await store.ensureBucket(env.s3.reportsBucket);
 await amqp.start();
 
-const newUsers = businessCounter('app.users.new');
-const received = businessCounter('mes.orders.received');
+const newUsers = businessCounter('usersNew');
+const received = businessCounter('mesOrdersReceived');
 /** Users already known to be in api_users (bounded; a miss only costs one idempotent insert). */
 const knownUsers = new Set<string>();
 

@@ -18,7 +18,7 @@ let consumerTag: string | undefined;
 let channel: ConfirmChannel | undefined;
 const faults = new FaultWatcher(env.faultsFile, () => void syncConsumer());
 const db = new Db(env.mesDatabaseUrl, faults, 4);
-const calculated = businessCounter('mes.orders.calculated');
+const calculated = businessCounter('mesOrdersCalculated');
 
 /**
  * Once a minute the worker re-reads its machine rates (a stand-in for a sync with the ERP) and holds calculations

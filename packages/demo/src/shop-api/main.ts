@@ -68,8 +68,8 @@ const env = readServiceEnv();
 const faults = new FaultWatcher(env.faultsFile);
 const db = new Db(env.shopDatabaseUrl, faults, 10);
 const store = new Store(env.s3, faults);
-const ordersPlaced = businessCounter('shop.orders');
-const revenue = businessCounter('shop.revenue');
+const ordersPlaced = businessCounter('shopOrders');
+const revenue = businessCounter('shopRevenue');
 
 await ensureSchema(db.pool, 7_100_002, SCHEMA);
 

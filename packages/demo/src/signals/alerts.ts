@@ -1,6 +1,9 @@
 // Which of the alerts in deploy/prometheus/rules speak about which row of the seed's table, and the alerts firing
 // now, read from Alertmanager. A row names alerts by pattern plus the labels that say which system the alert is
 // about (an alert that does not carry such a label concerns every row of that kind, e.g. cluster-wide limits).
+import { label, promLabel } from '@foursignals/metric-spec';
+import { METRICS as PG } from '@foursignals/receiver-postgresql/metrics';
+import { METRICS as RMQ } from '@foursignals/receiver-rabbitmq/metrics';
 import type { SignalRow } from './table.ts';
 
 export interface RowAlerts {
@@ -14,6 +17,10 @@ const API = /^(mes-api|shop-api|crm-api)\.(rps|errors|latency_p95)$/;
 const PROCESS = /^(mes-api|mes-worker|shop-api|crm-api)\.(cpu|memory)$/;
 const DB = /^db\.([^.]+)\.(errors|duration|connections|rps)$/;
 const QUEUE = 'mes.cost-calculation';
+// the label names come from the emitters' metric tables, as the rules' do
+const SERVICE = promLabel('service.name');
+const DATABASE = label(PG.rollbacks, 'db.namespace');
+const QUEUE_NAME = label(RMQ.queueMessages, 'rabbitmq.queue.name');
 
 /** The alerts of a row, by its id (undefined: no alert speaks about it). */
 export function rowAlerts(row: Pick<SignalRow, 'id'>): RowAlerts | undefined {
@@ -24,10 +31,10 @@ export function rowAlerts(row: Pick<SignalRow, 'id'>): RowAlerts | undefined {
       errors: /^ApiAvailability.*/,
       latency_p95: /^ApiLatency.*/,
     };
-    return { names: names[m[2] as keyof typeof names], labels: { service_name: m[1]! } };
+    return { names: names[m[2] as keyof typeof names], labels: { [SERVICE]: m[1]! } };
   }
   m = PROCESS.exec(row.id);
-  if (m) return { names: m[2] === 'cpu' ? /^MesCpuSaturated$/ : /^MesMemoryHigh$/, labels: { service_name: m[1]! } };
+  if (m) return { names: m[2] === 'cpu' ? /^MesCpuSaturated$/ : /^MesMemoryHigh$/, labels: { [SERVICE]: m[1]! } };
   m = DB.exec(row.id);
   if (m) {
     const names = {
@@ -36,9 +43,9 @@ export function rowAlerts(row: Pick<SignalRow, 'id'>): RowAlerts | undefined {
       duration: /^PostgresqlDurationRegression$/,
       connections: /^PostgresqlConnections.*/,
     };
-    return { names: names[m[2] as keyof typeof names], labels: { db_namespace: m[1]! } };
+    return { names: names[m[2] as keyof typeof names], labels: { [DATABASE]: m[1]! } };
   }
-  const queue = { messaging_destination_name: QUEUE };
+  const queue = { [QUEUE_NAME]: QUEUE };
   switch (row.id) {
     case 'rabbitmq.in_flight':
       return { names: /^MesBacklog.*/, labels: queue };

@@ -1,6 +1,13 @@
 // The seed's table, declared once: every signal the company asked for, with the PromQL that reads it back and the
 // InfluxDB measurement that must hold it too. The view, `--json`, and the end-to-end test all come from this list.
 
+import { label, matcher, promLabel, promName } from '@foursignals/metric-spec';
+import { METRICS as APP } from '@foursignals/otel-bootstrap/metrics';
+import { METRICS as PG } from '@foursignals/receiver-postgresql/metrics';
+import { METRICS as RMQ } from '@foursignals/receiver-rabbitmq/metrics';
+import { METRICS as S3 } from '@foursignals/receiver-s3/metrics';
+import { BUSINESS_METRICS as BUSINESS } from '../metrics.ts';
+
 /** How a value is shown; `total` is a count rounded to a whole number, `eur` an amount in euros. */
 export type Format = 'rps' | 'percent' | 'seconds' | 'bytes' | 'count' | 'total' | 'per_min' | 'eur';
 
@@ -22,7 +29,11 @@ export interface SignalRow {
   influx: { measurement: string; where?: string };
 }
 
-const HTTP = 'http_server_request_duration_seconds';
+// Names come from the emitters' tables: Prometheus names through promName(), labels through label()/matcher() (a
+// label the metric does not declare does not compile), InfluxDB measurements are the dotted names.
+const HTTP = promName(APP.httpServerDuration);
+const SERVICE = promLabel('service.name');
+const STATUS = label(APP.httpServerDuration, 'http.response.status_code');
 const W = '1m';
 /**
  * Gauges are read over a short window so a process that is gone (its last sample lingers 5 min in an instant query)
@@ -32,8 +43,8 @@ const LIVE = '20s';
 const SCRAPED = '1m';
 
 function redRows(system: string, svc: string, method: SignalRow['method']): SignalRow[] {
-  const sel = `service_name="${svc}"`;
-  const influx = { measurement: 'http.server.request.duration', where: `"service.name" = '${svc}'` };
+  const sel = `${SERVICE}="${svc}"`;
+  const influx = { measurement: APP.httpServerDuration.name, where: `"service.name" = '${svc}'` };
   return [
     {
       id: `${svc}.rps`,
@@ -51,8 +62,8 @@ function redRows(system: string, svc: string, method: SignalRow['method']): Sign
       signal: 'HTTP errors % (5xx | 4xx)',
       format: 'percent',
       promql:
-        `label_replace(100 * (sum(rate(${HTTP}_count{${sel},http_response_status_code=~"5.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "5xx", "", "")` +
-        ` or label_replace(100 * (sum(rate(${HTTP}_count{${sel},http_response_status_code=~"4.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "4xx", "", "")`,
+        `label_replace(100 * (sum(rate(${HTTP}_count{${sel},${STATUS}=~"5.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "5xx", "", "")` +
+        ` or label_replace(100 * (sum(rate(${HTTP}_count{${sel},${STATUS}=~"4.."}[${W}])) or vector(0)) / sum(rate(${HTTP}_count{${sel}}[${W}])), "class", "4xx", "", "")`,
       by: ['class'],
       influx: { ...influx, where: `${influx.where} AND "http.response.status_code" =~ /^[45]/` },
     },
@@ -76,8 +87,8 @@ function useRows(system: string, svc: string, method: SignalRow['method']): Sign
       method,
       signal: 'CPU %',
       format: 'percent',
-      promql: `100 * sum(avg_over_time(process_cpu_utilization_ratio{service_name="${svc}"}[${LIVE}]))`,
-      influx: { measurement: 'process.cpu.utilization', where: `"service.name" = '${svc}'` },
+      promql: `100 * sum(avg_over_time(${promName(APP.cpuUtilization)}{${SERVICE}="${svc}"}[${LIVE}]))`,
+      influx: { measurement: APP.cpuUtilization.name, where: `"service.name" = '${svc}'` },
     },
     {
       id: `${svc}.memory`,
@@ -85,15 +96,23 @@ function useRows(system: string, svc: string, method: SignalRow['method']): Sign
       method,
       signal: 'memory (RSS)',
       format: 'bytes',
-      promql: `sum(last_over_time(process_memory_usage_bytes{service_name="${svc}"}[${LIVE}]))`,
-      influx: { measurement: 'process.memory.usage', where: `"service.name" = '${svc}'` },
+      promql: `sum(last_over_time(${promName(APP.memoryUsage)}{${SERVICE}="${svc}"}[${LIVE}]))`,
+      influx: { measurement: APP.memoryUsage.name, where: `"service.name" = '${svc}'` },
     },
   ];
 }
 
 function dbRows(system: string, db: string): SignalRow[] {
-  const sel = `db_namespace="${db}"`;
+  const sel = matcher(PG.commits, 'db.namespace', db);
   const where = `"db.namespace" = '${db}'`;
+  const calls = promName(PG.queryCalls);
+  const errorType = label(PG.errors, 'error.type');
+  // rollbacks, deadlocks and the other errors by kind, under one `error_type` label
+  const errors = [
+    `label_replace(sum(rate(${promName(PG.rollbacks)}{${sel}}[5m])), "${errorType}", "rollback", "", "")`,
+    `label_replace(sum(rate(${promName(PG.deadlocks)}{${sel}}[5m])), "${errorType}", "deadlock", "", "")`,
+    `sum by (${errorType}) (rate(${promName(PG.errors)}{${sel}}[5m]))`,
+  ].join(' or ');
   return [
     {
       id: `db.${db}.rps`,
@@ -101,8 +120,8 @@ function dbRows(system: string, db: string): SignalRow[] {
       method: 'RED',
       signal: 'statements/s',
       format: 'rps',
-      promql: `sum(rate(postgresql_statements_total{${sel}}[${W}]))`,
-      influx: { measurement: 'postgresql.statements', where },
+      promql: `sum(rate(${calls}{${sel}}[${W}]))`,
+      influx: { measurement: PG.queryCalls.name, where },
     },
     {
       id: `db.${db}.errors`,
@@ -111,9 +130,9 @@ function dbRows(system: string, db: string): SignalRow[] {
       signal: 'errors/s (error)',
       format: 'rps',
       // only the kinds that happen; a single 0 when none does (missing only when the receiver reports nothing)
-      promql: `(sum by (error_type) (rate(postgresql_errors_total{${sel}}[5m])) > 0) or on() (0 * sum(rate(postgresql_errors_total{${sel}}[5m])))`,
-      by: ['error_type'],
-      influx: { measurement: 'postgresql.errors', where },
+      promql: `((${errors}) > 0) or on() (0 * sum(rate(${promName(PG.commits)}{${sel}}[5m])))`,
+      by: [errorType],
+      influx: { measurement: PG.errors.name, where },
     },
     {
       id: `db.${db}.duration`,
@@ -121,8 +140,8 @@ function dbRows(system: string, db: string): SignalRow[] {
       method: 'RED',
       signal: 'mean statement duration',
       format: 'seconds',
-      promql: `sum(rate(postgresql_statement_time_seconds_total{${sel}}[${W}])) / sum(rate(postgresql_statements_total{${sel}}[${W}]))`,
-      influx: { measurement: 'postgresql.statement.time', where },
+      promql: `sum(rate(${promName(PG.queryTime)}{${sel}}[${W}])) / sum(rate(${calls}{${sel}}[${W}]))`,
+      influx: { measurement: PG.queryTime.name, where },
     },
     {
       id: `db.${db}.connections`,
@@ -130,13 +149,19 @@ function dbRows(system: string, db: string): SignalRow[] {
       method: 'RED',
       signal: 'connections',
       format: 'count',
-      promql: `sum(last_over_time(postgresql_connections{${sel}}[${SCRAPED}]))`,
-      influx: { measurement: 'postgresql.connections', where },
+      promql: `sum(last_over_time(${promName(PG.backends)}{${sel}}[${SCRAPED}]))`,
+      influx: { measurement: PG.backends.name, where },
     },
   ];
 }
 
-const S3 = 's3_client_request_duration_seconds';
+const S3_CALLS = promName(APP.s3ClientDuration);
+const S3_SEL = `${matcher(APP.s3ClientDuration, 'rpc.system.name', 'aws-api')},${matcher(APP.s3ClientDuration, 'rpc.service', 'S3')}`;
+const RPC_METHOD = label(APP.s3ClientDuration, 'rpc.method');
+const WORK_QUEUE = matcher(RMQ.queueMessages, 'rabbitmq.queue.name', 'mes.cost-calculation');
+const WORK_QUEUE_INFLUX = `"rabbitmq.queue.name" = 'mes.cost-calculation'`;
+const REASON = label(RMQ.deadLettered, 'rabbitmq.dead_letter.reason');
+const BUCKET = label(S3.bucketSize, 'aws.s3.bucket');
 
 /** The placeholder for "since 00:00 UTC" in a row's PromQL. */
 export const TODAY = '$__today';
@@ -147,17 +172,20 @@ export function promqlNow(promql: string, nowMs = Date.now()): string {
   return promql.replaceAll(TODAY, `${Math.max(60, sinceMidnight)}s`);
 }
 
+type BusinessCounter = (typeof BUSINESS)[keyof typeof BUSINESS];
+
 /** A business counter today and over the last 60 minutes. */
-function counterRows(key: string, what: string, counter: string, format: Format, measurement: string): SignalRow[] {
-  const row = { system: 'Business', method: 'Business', format, influx: { measurement } } as const;
+function counterRows(key: string, what: string, counter: BusinessCounter, format: Format): SignalRow[] {
+  const row = { system: 'Business', method: 'Business', format, influx: { measurement: counter.name } } as const;
+  const name = promName(counter);
   return [
     {
       ...row,
       id: `business.${key}.today`,
       signal: `${what} today (since 00:00 UTC)`,
-      promql: `sum(increase(${counter}[${TODAY}]))`,
+      promql: `sum(increase(${name}[${TODAY}]))`,
     },
-    { ...row, id: `business.${key}.hour`, signal: `${what}, last 60 min`, promql: `sum(increase(${counter}[1h]))` },
+    { ...row, id: `business.${key}.hour`, signal: `${what}, last 60 min`, promql: `sum(increase(${name}[1h]))` },
   ];
 }
 
@@ -165,15 +193,31 @@ function counterRows(key: string, what: string, counter: string, format: Format,
  * The next 3 hours of a business counter, forecast from its own trend: the per-second rate over the last 2 hours,
  * extended linearly to the middle of the coming 3 hours (never below 0).
  */
-function forecastRow(key: string, what: string, counter: string, format: Format, measurement: string): SignalRow {
+function forecastRow(key: string, what: string, counter: BusinessCounter, format: Format): SignalRow {
   return {
     id: `business.${key}.forecast`,
     system: 'Business',
     method: 'Business',
     signal: `${what}, next 3 h (forecast: linear trend of the last 2 h)`,
     format,
-    promql: `clamp_min(3 * 3600 * predict_linear((sum(rate(${counter}[5m])))[2h:1m], 5400), 0)`,
-    influx: { measurement },
+    promql: `clamp_min(3 * 3600 * predict_linear((sum(rate(${promName(counter)}[5m])))[2h:1m], 5400), 0)`,
+    influx: { measurement: counter.name },
+  };
+}
+
+/** Distinct MES API users over a window of the bootstrap's active-users gauge. */
+function activeUsersRow(key: string, signal: string, window: 'week' | 'month'): SignalRow {
+  return {
+    id: `business.${key}`,
+    system: 'Business',
+    method: 'Business',
+    signal,
+    format: 'count',
+    promql: `max(last_over_time(${promName(APP.usersActive)}{${SERVICE}="mes-api",${matcher(APP.usersActive, 'app.users.window', window)}}[${LIVE}]))`,
+    influx: {
+      measurement: APP.usersActive.name,
+      where: `"service.name" = 'mes-api' AND "app.users.window" = '${window}'`,
+    },
   };
 }
 
@@ -187,8 +231,8 @@ export const SIGNALS: SignalRow[] = [
     method: 'USE',
     signal: 'orders in flight (waiting)',
     format: 'count',
-    promql: `sum(last_over_time(rabbitmq_queue_messages{messaging_destination_name="mes.cost-calculation"}[${SCRAPED}]))`,
-    influx: { measurement: 'rabbitmq.queue.messages', where: `"messaging.destination.name" = 'mes.cost-calculation'` },
+    promql: `sum(last_over_time(${promName(RMQ.queueMessages)}{${WORK_QUEUE}}[${SCRAPED}]))`,
+    influx: { measurement: RMQ.queueMessages.name, where: WORK_QUEUE_INFLUX },
   },
   {
     id: 'rabbitmq.consumers',
@@ -196,8 +240,8 @@ export const SIGNALS: SignalRow[] = [
     method: 'USE',
     signal: 'consumers',
     format: 'count',
-    promql: `sum(last_over_time(rabbitmq_queue_consumers{messaging_destination_name="mes.cost-calculation"}[${SCRAPED}]))`,
-    influx: { measurement: 'rabbitmq.queue.consumers', where: `"messaging.destination.name" = 'mes.cost-calculation'` },
+    promql: `sum(last_over_time(${promName(RMQ.queueConsumers)}{${WORK_QUEUE}}[${SCRAPED}]))`,
+    influx: { measurement: RMQ.queueConsumers.name, where: WORK_QUEUE_INFLUX },
   },
   {
     id: 'rabbitmq.dead_letters',
@@ -207,10 +251,10 @@ export const SIGNALS: SignalRow[] = [
     format: 'per_min',
     // a 0 (not missing) when no order died but the receiver's dead-letter taps are connected
     promql:
-      '60 * sum by (rabbitmq_dead_letter_reason) (rate(rabbitmq_messages_dead_lettered_total[5m]))' +
-      ' or on() (0 * max({__name__=~"rabbitmq_dead_letter_tap_connected.*"} > 0))',
-    by: ['rabbitmq_dead_letter_reason'],
-    influx: { measurement: 'rabbitmq.messages.dead_lettered' },
+      `60 * sum by (${REASON}) (rate(${promName(RMQ.deadLettered)}[5m]))` +
+      ` or on() (0 * max(${promName(RMQ.tapConnected)} > 0))`,
+    by: [REASON],
+    influx: { measurement: RMQ.deadLettered.name },
   },
   // MES API: the four golden signals
   ...redRows('MES API', 'mes-api', 'Golden signals'),
@@ -221,8 +265,8 @@ export const SIGNALS: SignalRow[] = [
     method: 'Golden signals',
     signal: 'DAU (distinct users today, UTC)',
     format: 'count',
-    promql: `max(last_over_time(app_users_active{service_name="mes-api",app_users_window="day"}[${LIVE}]))`,
-    influx: { measurement: 'app.users.active', where: `"service.name" = 'mes-api'` },
+    promql: `max(last_over_time(${promName(APP.usersActive)}{${SERVICE}="mes-api",${matcher(APP.usersActive, 'app.users.window', 'day')}}[${LIVE}]))`,
+    influx: { measurement: APP.usersActive.name, where: `"service.name" = 'mes-api'` },
   },
   ...redRows('Shop API', 'shop-api', 'RED'),
   ...redRows('CRM API', 'crm-api', 'RED'),
@@ -235,9 +279,9 @@ export const SIGNALS: SignalRow[] = [
     method: 'RED',
     signal: 'requests/s (method)',
     format: 'rps',
-    promql: `sum by (rpc_method) (rate(${S3}_count[${W}]))`,
-    by: ['rpc_method'],
-    influx: { measurement: 's3.client.request.duration' },
+    promql: `sum by (${RPC_METHOD}) (rate(${S3_CALLS}_count{${S3_SEL}}[${W}]))`,
+    by: [RPC_METHOD],
+    influx: { measurement: APP.s3ClientDuration.name },
   },
   {
     id: 's3.errors',
@@ -245,9 +289,9 @@ export const SIGNALS: SignalRow[] = [
     method: 'RED',
     signal: 'errors/s (method, code)',
     format: 'rps',
-    promql: `sum by (rpc_method, http_response_status_code) (rate(${S3}_count{http_response_status_code=~"[45].."}[5m])) or on() (0 * sum(rate(${S3}_count[5m])))`,
-    by: ['rpc_method', 'http_response_status_code'],
-    influx: { measurement: 's3.client.request.duration', where: `"http.response.status_code" =~ /^[45]/` },
+    promql: `sum by (${RPC_METHOD}, ${STATUS}) (rate(${S3_CALLS}_count{${S3_SEL},${STATUS}=~"[45].."}[5m])) or on() (0 * sum(rate(${S3_CALLS}_count{${S3_SEL}}[5m])))`,
+    by: [RPC_METHOD, STATUS],
+    influx: { measurement: APP.s3ClientDuration.name, where: `"http.response.status_code" =~ /^[45]/` },
   },
   {
     id: 's3.latency_p95',
@@ -255,9 +299,9 @@ export const SIGNALS: SignalRow[] = [
     method: 'RED',
     signal: 'latency p95 (method)',
     format: 'seconds',
-    promql: `histogram_quantile(0.95, sum by (le, rpc_method) (rate(${S3}_bucket[${W}])))`,
-    by: ['rpc_method'],
-    influx: { measurement: 's3.client.request.duration' },
+    promql: `histogram_quantile(0.95, sum by (le, ${RPC_METHOD}) (rate(${S3_CALLS}_bucket{${S3_SEL}}[${W}])))`,
+    by: [RPC_METHOD],
+    influx: { measurement: APP.s3ClientDuration.name },
   },
   {
     id: 's3.size',
@@ -265,51 +309,29 @@ export const SIGNALS: SignalRow[] = [
     method: 'RED',
     signal: 'storage size (bucket)',
     format: 'bytes',
-    promql: 'sum by (aws_s3_bucket) (s3_bucket_size_bytes)',
-    by: ['aws_s3_bucket'],
-    influx: { measurement: 's3.bucket.size' },
+    promql: `sum by (${BUCKET}) (${promName(S3.bucketSize)})`,
+    by: [BUCKET],
+    influx: { measurement: S3.bucketSize.name },
   },
   // Business: each number says its window. "today" = since 00:00 UTC, "last 60 min" = the hour up to now; counters
   // are read with increase() (restarts of a service do not reset them); forecasts extend the same counters' trend.
-  ...counterRows('new_users', 'new users', 'app_users_new_total', 'total', 'app.users.new'),
-  {
-    id: 'business.wau',
-    system: 'Business',
-    method: 'Business',
-    signal: 'WAU (distinct MES API users, last 7 UTC days)',
-    format: 'count',
-    promql: `max(last_over_time(app_users_active{service_name="mes-api",app_users_window="week"}[${LIVE}]))`,
-    influx: { measurement: 'app.users.active', where: `"service.name" = 'mes-api' AND "app.users.window" = 'week'` },
-  },
-  {
-    id: 'business.mau',
-    system: 'Business',
-    method: 'Business',
-    signal: 'MAU (distinct MES API users, last 30 UTC days)',
-    format: 'count',
-    promql: `max(last_over_time(app_users_active{service_name="mes-api",app_users_window="month"}[${LIVE}]))`,
-    influx: { measurement: 'app.users.active', where: `"service.name" = 'mes-api' AND "app.users.window" = 'month'` },
-  },
-  ...counterRows('shop_orders', 'shop orders', 'shop_orders_total', 'total', 'shop.orders'),
-  forecastRow('shop_orders', 'shop orders', 'shop_orders_total', 'total', 'shop.orders'),
-  ...counterRows('revenue', 'revenue', 'shop_revenue_total', 'eur', 'shop.revenue'),
-  forecastRow('revenue', 'revenue', 'shop_revenue_total', 'eur', 'shop.revenue'),
+  ...counterRows('new_users', 'new users', BUSINESS.usersNew, 'total'),
+  activeUsersRow('wau', 'WAU (distinct MES API users, last 7 UTC days)', 'week'),
+  activeUsersRow('mau', 'MAU (distinct MES API users, last 30 UTC days)', 'month'),
+  ...counterRows('shop_orders', 'shop orders', BUSINESS.shopOrders, 'total'),
+  forecastRow('shop_orders', 'shop orders', BUSINESS.shopOrders, 'total'),
+  ...counterRows('revenue', 'revenue', BUSINESS.shopRevenue, 'eur'),
+  forecastRow('revenue', 'revenue', BUSINESS.shopRevenue, 'eur'),
   {
     id: 'business.orders_calculated.hour',
     system: 'Business',
     method: 'Business',
     signal: 'production load: orders calculated, last 60 min',
     format: 'total',
-    promql: 'sum(increase(mes_orders_calculated_total[1h]))',
-    influx: { measurement: 'mes.orders.calculated' },
+    promql: `sum(increase(${promName(BUSINESS.mesOrdersCalculated)}[1h]))`,
+    influx: { measurement: BUSINESS.mesOrdersCalculated.name },
   },
-  forecastRow(
-    'orders_calculated',
-    'orders calculated',
-    'mes_orders_calculated_total',
-    'total',
-    'mes.orders.calculated',
-  ),
+  forecastRow('orders_calculated', 'orders calculated', BUSINESS.mesOrdersCalculated, 'total'),
 ];
 
 /** The rows the seed's own table asks for (business rows are extra). */

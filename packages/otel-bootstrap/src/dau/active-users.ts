@@ -33,6 +33,25 @@ interface Day {
 const REDIS_BATCH = 500;
 const REDIS_TTL_SECONDS = 40 * 86_400;
 
+// The shared store keeps, per day, a HyperLogLog (PFADD) and, while the day is small, the exact set of hashes (SADD),
+// like the local count. Redis's HyperLogLog is an estimate even for a few users: with about 6% of salts, PFCOUNT of
+// 50 distinct users answers 49 or 48 (two hashes land in one register), which every replica then reports. So a window
+// is counted from the exact sets while their sizes sum to at most EXACT_MAX, from PFCOUNT above that.
+// Each script is one atomic round trip; both are idempotent, so a command retried after a lost connection is harmless.
+/** KEYS: the day's HyperLogLog, the day's exact set. ARGV: EXACT_MAX, TTL seconds, hashes... */
+const ADD_SCRIPT = `redis.call('PFADD', KEYS[1], unpack(ARGV, 3))
+if redis.call('SCARD', KEYS[2]) <= tonumber(ARGV[1]) then redis.call('SADD', KEYS[2], unpack(ARGV, 3)) end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1`;
+/** KEYS: n HyperLogLogs, then the n exact sets of the same days. ARGV: EXACT_MAX. */
+const COUNT_SCRIPT = `local n = #KEYS / 2
+local total = 0
+for i = n + 1, 2 * n do total = total + redis.call('SCARD', KEYS[i]) end
+if total > tonumber(ARGV[1]) then return redis.call('PFCOUNT', unpack(KEYS, 1, n)) end
+if n == 1 then return total end
+return #redis.call('SUNION', unpack(KEYS, n + 1, 2 * n))`;
+
 export function utcDay(ms = Date.now()): number {
   return Math.floor(ms / DAY_MS);
 }
@@ -66,6 +85,8 @@ export interface DauOptions {
   serviceName: string;
   redisUrl?: string | undefined;
   redisKeyPrefix?: string;
+  /** How long a Redis command may wait for its reply (tests shorten it). */
+  redisTimeoutMillis?: number;
 }
 
 export class DailyActiveUsers {
@@ -90,7 +111,7 @@ export class DailyActiveUsers {
     this.redisKey = (day) => prefix + dayString(day);
     if (opts.redisUrl !== undefined) {
       try {
-        this.redis = new RedisClient(opts.redisUrl);
+        this.redis = new RedisClient(opts.redisUrl, { timeoutMillis: opts.redisTimeoutMillis });
       } catch (err) {
         warnOnce('dau:redis-url', `FOURSIGNALS_DAU_REDIS_URL ignored: ${describe(err)}; counting in this process only`);
       }
@@ -158,7 +179,8 @@ export class DailyActiveUsers {
         this.pending.set(day, set);
       }
       set.add(h.toString('hex', 0, 8));
-      if (set.size >= REDIS_BATCH) void this.flush();
+      // Errors are reported (and the hashes retried) by the next export's counts(); never an unhandled rejection.
+      if (set.size >= REDIS_BATCH) this.flush().catch(() => {});
     }
   }
 
@@ -197,9 +219,18 @@ export class DailyActiveUsers {
       const key = this.redisKey(day);
       try {
         for (let i = 0; i < all.length; i += REDIS_BATCH) {
-          await redis.command(['PFADD', key, ...all.slice(i, i + REDIS_BATCH)]);
+          const batch = all.slice(i, i + REDIS_BATCH);
+          await redis.command([
+            'EVAL',
+            ADD_SCRIPT,
+            '2',
+            key,
+            `${key}:exact`,
+            String(EXACT_MAX),
+            String(REDIS_TTL_SECONDS),
+            ...batch,
+          ]);
         }
-        await redis.command(['EXPIRE', key, String(REDIS_TTL_SECONDS)]);
       } catch (err) {
         // Keep them for the next attempt (bounded: the local sketch stays exact enough meanwhile).
         const back = this.pending.get(day) ?? new Set<string>();
@@ -216,12 +247,21 @@ export class DailyActiveUsers {
     if (today !== this.today) this.scheduleRollover();
     if (this.redis !== undefined) {
       try {
-        await this.flush();
+        // A flush already under way (started by add()) may not hold the latest hashes: flush until none wait.
+        for (let i = 0; i < 3 && (this.flushing !== undefined || this.pending.size > 0); i++) await this.flush();
         const out = {} as Record<Window, number>;
         for (const w of Object.keys(WINDOWS) as Window[]) {
           const keys: string[] = [];
           for (let d = today - WINDOWS[w] + 1; d <= today; d++) keys.push(this.redisKey(d));
-          const r = await this.redis.command(['PFCOUNT', ...keys]);
+          const sets = keys.map((k) => `${k}:exact`);
+          const r = await this.redis.command([
+            'EVAL',
+            COUNT_SCRIPT,
+            String(keys.length * 2),
+            ...keys,
+            ...sets,
+            String(EXACT_MAX),
+          ]);
           out[w] = typeof r === 'number' ? r : Number(r);
         }
         return out;

@@ -2,6 +2,7 @@
 // the class from the library file itself (see hooks.ts) and wraps one method; measurements go into keyed
 // pre-aggregated tables that are exported at collection time.
 import { KeyedCounter, KeyedHistogram } from '../aggregation/histogram.ts';
+import { CLIENT_DURATION_BUCKETS } from '../metrics.ts';
 
 const PATCHED = Symbol.for('foursignals.otel-bootstrap.patched');
 type AnyFn = (...args: unknown[]) => unknown;
@@ -13,11 +14,6 @@ function markPatched(target: object): boolean {
   Object.defineProperty(t, PATCHED, { value: true });
   return true;
 }
-
-/** Semantic-convention buckets for client operation durations (seconds). */
-export const CLIENT_DURATION_BUCKETS = [
-  0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-];
 
 export class LibraryMetrics {
   readonly s3 = new KeyedHistogram(CLIENT_DURATION_BUCKETS, 1000);
@@ -36,7 +32,7 @@ export class LibraryMetrics {
     this.s3.record(
       key,
       () => {
-        const a: Attrs = { 'rpc.system': 'aws-api', 'rpc.service': 'S3', 'rpc.method': operation };
+        const a: Attrs = { 'rpc.system.name': 'aws-api', 'rpc.service': 'S3', 'rpc.method': operation };
         if (bucket !== undefined) a['aws.s3.bucket'] = bucket;
         if (status !== undefined) a['http.response.status_code'] = status;
         if (errorType !== undefined) a['error.type'] = errorType;

@@ -4,17 +4,10 @@
 // `{request}` -> nothing, `1/s` -> `per_second`), monotonic sums get `total`, gauges with unit `1` get `ratio`;
 // attribute names have every character outside [A-Za-z0-9_] replaced by `_` (`db.namespace` -> `db_namespace`).
 
-/** How a metric is recorded; `histogram` series get `_bucket`, `_sum` and `_count` in Prometheus. */
-export type Instrument = 'counter' | 'gauge' | 'updowncounter' | 'histogram';
+import type { AttributeOf, MetricSpec, ValueOf } from './spec.ts';
 
 /** The part of a metric declaration that decides its Prometheus name. */
-export interface MetricName {
-  /** Dotted OpenTelemetry name, e.g. `http.server.request.duration`. */
-  name: string;
-  instrument: Instrument;
-  /** UCUM unit, e.g. `s`, `By`, `1`, `{transaction}`. */
-  unit: string;
-}
+export type MetricName = Pick<MetricSpec, 'name' | 'instrument' | 'unit'>;
 
 const MAIN_UNITS: Readonly<Record<string, string>> = {
   d: 'days',
@@ -90,4 +83,29 @@ export function promName(metric: MetricName): string {
 export function promLabel(attribute: string): string {
   const label = attribute.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[0-9]/.test(label) ? `key_${label}` : label;
+}
+
+/** The Prometheus names of every metric of a table, under the table's keys. */
+export function promNames<T extends Readonly<Record<string, MetricName>>>(
+  table: T,
+): { readonly [K in keyof T]: string } {
+  return Object.fromEntries(Object.entries(table).map(([k, m]) => [k, promName(m)])) as { [K in keyof T]: string };
+}
+
+/** The Prometheus label of one of the metric's own attributes (a key the metric does not declare does not compile). */
+export function label<M extends MetricSpec, K extends AttributeOf<M>>(_metric: M, attribute: K): string {
+  return promLabel(attribute);
+}
+
+/**
+ * A label matcher on one of the metric's attributes: `matcher(PG.backends, 'postgresql.state', 'active')` ->
+ * `postgresql_state="active"`. The value must be one of the attribute's declared values when it has a closed set.
+ */
+export function matcher<M extends MetricSpec, K extends AttributeOf<M>>(
+  metric: M,
+  attribute: K,
+  value: ValueOf<M, K>,
+  op: '=' | '!=' = '=',
+): string {
+  return `${label(metric, attribute)}${op}${JSON.stringify(value)}`;
 }
