@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@foursignals/test-support';
 import { loadConfig } from '../packages/dashboards/src/config.ts';
 import { dashboards } from '../packages/dashboards/src/dashboards/index.ts';
 import { backtest, FORECASTS, writeBacktest } from '../packages/dashboards/src/forecast.ts';
@@ -22,7 +23,7 @@ import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
 import { type RunningService, startCompany, stopCompany, waitExit } from '../packages/demo/src/supervisor.ts';
 import { promName } from '../packages/metric-spec/src/index.ts';
 import { METRICS as RMQ } from '../packages/receiver-rabbitmq/src/metrics.ts';
-import { endpoints, freePort, influxQuery, promQuery, waitFor } from './support.ts';
+import { endpoints, influxQuery, promQuery, waitFor } from './support.ts';
 
 const all = dashboards(loadConfig(`${REPO_ROOT}/${CONFIG_FILE}`));
 /** InfluxQL panels: a short window at a fine granularity, so a few minutes of demo are enough history. */

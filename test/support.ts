@@ -1,11 +1,10 @@
 // Shared helpers for the end-to-end tests: query Prometheus and InfluxDB, wait for a condition, emit OTLP metrics
 // with the OTel JS SDK exactly as an instrumented service would.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type Endpoints, readEndpoints } from '@foursignals/stack';
+import type { Endpoints } from '@foursignals/stack';
+import { freePort, stackEndpoints } from '@foursignals/test-support';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -18,71 +17,15 @@ import {
 import { noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
 import { type RunningService, startCompany, stopCompany, waitExit } from '../packages/demo/src/supervisor.ts';
 
-export const endpoints: Endpoints = readEndpoints();
+export const endpoints: Endpoints = stackEndpoints();
 
-export interface PromSample {
-  metric: Record<string, string>;
-  value: number;
-}
-
-export async function promQuery(expr: string): Promise<PromSample[]> {
-  const url = `${endpoints.prometheus_url}/api/v1/query?${new URLSearchParams({ query: expr })}`;
-  const res = await fetch(url);
-  const body = (await res.json()) as {
-    status: string;
-    error?: string;
-    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
-  };
-  if (body.status !== 'success') throw new Error(`Prometheus query ${expr} failed: ${body.error}`);
-  return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
-}
-
-/** Every sample of a range selector, e.g. `up{job="x"}[30m]`, per series. */
-export async function promRange(selector: string): Promise<{ metric: Record<string, string>; values: number[] }[]> {
-  const url = `${endpoints.prometheus_url}/api/v1/query?${new URLSearchParams({ query: selector })}`;
-  const body = (await (await fetch(url)).json()) as {
-    status: string;
-    error?: string;
-    data: { result: { metric: Record<string, string>; values: [number, string][] }[] };
-  };
-  if (body.status !== 'success') throw new Error(`Prometheus query ${selector} failed: ${body.error}`);
-  return body.data.result.map((r) => ({ metric: r.metric, values: r.values.map((v) => Number(v[1])) }));
-}
-
-export async function influxQuery(q: string): Promise<{ columns: string[]; values: unknown[][] }[]> {
-  const url = `${endpoints.influxdb_url}/query?${new URLSearchParams({ db: endpoints.influxdb_database, q, epoch: 'ms' })}`;
-  const res = await fetch(url);
-  const body = (await res.json()) as {
-    results: { error?: string; series?: { columns: string[]; values: unknown[][] }[] }[];
-  };
-  const first = body.results[0];
-  if (first?.error) throw new Error(`InfluxDB query ${q} failed: ${first.error}`);
-  return first?.series ?? [];
-}
-
-/** Polls `probe` until it returns a value accepted by `done`; fails with the last value seen. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T>,
-  done: (v: T) => boolean,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastErr: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (done(last)) return last;
-    } catch (err) {
-      lastErr = err;
-    }
-    await sleep(500);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs / 1000} s waiting for ${what}; last value: ${JSON.stringify(last)} ${lastErr ?? ''}`,
-  );
-}
+export {
+  influxQuery,
+  type PromSample,
+  promQuery,
+  promRange,
+  waitFor,
+} from '@foursignals/test-support';
 
 /** Wraps an exporter and counts the exports the collector accepted: the independent count for the no-loss tests. */
 export class CountingExporter implements PushMetricExporter {
@@ -144,18 +87,6 @@ export function otlpMeterProvider(serviceName: string, exportIntervalMillis = 1_
 
 export const uniqueName = (prefix: string): string =>
   `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 /** RabbitMQ management API call with the stack's management user (404 is not an error). */
 export async function management(method: string, path: string, body?: unknown): Promise<void> {

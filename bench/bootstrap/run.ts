@@ -9,14 +9,15 @@
 // otel-bootstrap (metrics); otel-bootstrap with DAU (header identity, 1,000 distinct users). Every exporter points
 // at a closed local port so the benchmark measures the instrumentation, not a collector; the export interval is
 // 1 s so that collection and encoding are inside the measurement.
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { freePort } from '../../packages/test-support/src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -79,15 +80,6 @@ interface Sample {
   errors: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** CPU seconds (user + system) the process used so far, from /proc (clock ticks of 10 ms). */
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -98,6 +90,40 @@ function cpuSeconds(pid: number): number {
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** The port the bench app prints (`{"port":N}` on stdout) once it listens; rejects if it exits first. */
+function appPort(proc: ChildProcessByStdio<null, Readable, null>, name: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /\{"port":(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.on('exit', (c) => reject(new Error(`${name} exited ${c}`)));
+  });
+}
+
+/**
+ * GET /api/orders/<id> over 10,000 order ids; with DAU on, 1,000 distinct users. One request sequence for every
+ * measurement of a variant (the id counter lives as long as the returned list).
+ */
+function orderRequests(v: Variant) {
+  let user = 0;
+  return [
+    {
+      method: 'GET',
+      setupRequest: (req: Record<string, unknown>) => {
+        const id = user++;
+        return {
+          ...req,
+          path: `/api/orders/${id % 10_000}`,
+          headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
+        };
+      },
+    },
+  ];
 }
 
 async function runOnce(v: Variant): Promise<Sample> {
@@ -121,7 +147,6 @@ async function runOnce(v: Variant): Promise<Sample> {
     // Idle RSS after the first export (at 1 s) has happened.
     await new Promise((r) => setTimeout(r, 2000));
     const idleRssMiB = rssMiB(proc.pid!);
-    let user = 0;
     // Warm-up (JIT, connection pools), not measured.
     await autocannon({ url: `http://127.0.0.1:${port}/api/orders/1`, connections, duration: 1 });
     const cpu0 = cpuSeconds(proc.pid!);
@@ -129,19 +154,7 @@ async function runOnce(v: Variant): Promise<Sample> {
       url: `http://127.0.0.1:${port}`,
       connections,
       duration: seconds,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req: Record<string, unknown>) => {
-            const id = user++;
-            return {
-              ...req,
-              path: `/api/orders/${id % 10_000}`,
-              headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
-            };
-          },
-        },
-      ],
+      requests: orderRequests(v),
     });
     const loadedRssMiB = rssMiB(proc.pid!);
     const cpuUs = ((cpuSeconds(proc.pid!) - cpu0) * 1e6) / result.requests.total;
@@ -178,20 +191,12 @@ async function runAb(
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      proc.stdout.on('data', (d) => {
-        out += d;
-        const m = /\{"port":(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      proc.on('exit', (c) => reject(new Error(`${v.name} exited ${c}`)));
-    });
+    const port = await appPort(proc, v.name);
     await new Promise((r) => setTimeout(r, 300));
     await autocannon({ url: `http://127.0.0.1:${port}/api/orders/1`, connections, duration: 2 });
     // Per slice: [requests, cpu seconds]; slices 2k and 2k+1 form a pair (one on, one off, order alternating).
     const slices: { on: boolean; requests: number; cpu: number }[] = [];
-    let user = 0;
+    const requests = orderRequests(v);
     for (let i = 0; i < pairs * 2; i++) {
       // on/off, then off/on: alternate which half goes first.
       const isOn = (i % 2 === 0) === (Math.floor(i / 2) % 2 === 0);
@@ -201,19 +206,7 @@ async function runAb(
         url: `http://127.0.0.1:${port}`,
         connections,
         duration: 1,
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (req: Record<string, unknown>) => {
-              const id = user++;
-              return {
-                ...req,
-                path: `/api/orders/${id % 10_000}`,
-                headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
-              };
-            },
-          },
-        ],
+        requests,
       });
       slices.push({ on: isOn, requests: r.requests.total, cpu: cpuSeconds(proc.pid!) - c0 });
     }
@@ -257,33 +250,12 @@ async function runProfile(v: Variant, pattern: RegExp): Promise<{ busyMs: number
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /\{"port":(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    proc.on('exit', (c) => reject(new Error(`${v.name} exited ${c}`)));
-  });
-  let user = 0;
+  const port = await appPort(proc, v.name);
   await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
     duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (req: Record<string, unknown>) => {
-          const id = user++;
-          return {
-            ...req,
-            path: `/api/orders/${id % 10_000}`,
-            headers: v.dau ? { 'x-user-id': `user-${id % 1000}` } : {},
-          };
-        },
-      },
-    ],
+    requests: orderRequests(v),
   });
   await new Promise((r) => proc.on('exit', r));
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;

@@ -23,6 +23,7 @@ import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { type RunningCollector, startCollector } from '../../packages/deploy-tests/src/collector.ts';
+import { parsePrometheusText } from '../../packages/receiver-core/src/index.ts';
 
 const QUICK = process.argv.includes('--quick');
 /** `--variants=both,prw`: throughput variants to run (default: all); `--no-memory`: skip the memory phase. */
@@ -119,14 +120,10 @@ async function post(url: string, body: Uint8Array): Promise<boolean> {
 async function telemetry(c: RunningCollector): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${c.ports.telemetry}/metrics`)).text();
   const out: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || !line.trim()) continue;
-    const m = /^([a-z_]+)(\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
-    if (!m) continue;
-    const [, name, labels = '', value] = m;
-    const who = /(?:exporter|receiver)="([^"]+)"/.exec(labels)?.[1];
-    const key = who ? `${name}{${who}}` : name!;
-    out[key] = (out[key] ?? 0) + Number(value);
+  for (const { name, labels, value } of parsePrometheusText(text)) {
+    const who = labels.exporter ?? labels.receiver;
+    const key = who ? `${name}{${who}}` : name;
+    out[key] = (out[key] ?? 0) + value;
   }
   return out;
 }

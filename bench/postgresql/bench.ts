@@ -5,11 +5,11 @@
 // Prints a markdown table for docs/benchmarks.md.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { freePort } from '../../packages/test-support/src/index.ts';
 
 const SUPER = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:28432/postgres'; // see run.sh
 const DATABASES = 20;
@@ -37,15 +37,6 @@ async function withClient<T>(connectionString: string, fn: (c: pg.Client) => Pro
   } finally {
     await c.end();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** utime+stime seconds and RSS MiB of a process, from /proc. */

@@ -11,7 +11,7 @@ import { CloudWatchSource } from '../../packages/receiver-s3/src/cloudwatch.ts';
 import { ListingSource } from '../../packages/receiver-s3/src/listing.ts';
 import { METRICS } from '../../packages/receiver-s3/src/metrics.ts';
 import { CloudWatchMock } from '../../packages/receiver-s3/test/support/cloudwatch-mock.ts';
-import { deleteBucket, store } from '../../packages/receiver-s3/test/support/store.ts';
+import { deleteBucket, store, storeClient } from '../../packages/receiver-s3/test/support/store.ts';
 
 const { values } = parseArgs({
   options: {
@@ -52,7 +52,7 @@ if (have < N) {
   await Promise.all(Array.from({ length: 32 }, worker));
 }
 
-const listing = new ListingSource(s.client, { time_budget: '1h', page_size: 1000 });
+const listing = new ListingSource(storeClient(s), { time_budget: '1h', page_size: 1000 });
 const rss0 = process.memoryUsage().rss;
 for (let run = 1; run <= 3; run++) {
   globalThis.gc?.();

@@ -13,6 +13,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { readEndpoints } from '../../packages/stack/src/endpoints.ts';
+import { promQuery } from '../../packages/test-support/src/index.ts';
 
 const cli = join(import.meta.dirname, '..', '..', 'packages', 'stack', 'src', 'cli.ts');
 const e = readEndpoints();
@@ -53,10 +54,9 @@ for (let i = 1; i <= 60; i++) {
   gauge.record(i);
   await provider.forceFlush();
   const t0 = performance.now();
-  const q = `${e.prometheus_url}/api/v1/query?${new URLSearchParams({ query: `bench_freshness_seq{service_name="${service}"}` })}`;
+  const q = `bench_freshness_seq{service_name="${service}"}`;
   for (;;) {
-    const body = (await (await fetch(q)).json()) as { data: { result: { value: [number, string] }[] } };
-    if (Number(body.data.result[0]?.value[1]) === i) break;
+    if ((await promQuery(q, e.prometheus_url))[0]?.value === i) break;
     if (performance.now() - t0 > 30_000) throw new Error(`point ${i} not queryable after 30 s`);
     await sleep(25);
   }

@@ -1,10 +1,11 @@
 // Starts our collector binary on ports of its own, with the shared config plus overlays, for tests and benchmarks.
 // It never touches the local stack's collector: every port, the storage directory and the telemetry port are its own.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './net.ts';
+import { freePort } from '@foursignals/test-support';
 import { collectorBinary, REPO } from './tools.ts';
 
 export interface CollectorPorts {

@@ -1,5 +1,5 @@
 export { schemaFileName, writeKubeconformSchemas } from './k8s-schemas.ts';
-export { freePort, type GeneratedCerts, generateCerts } from './net.ts';
+export { type GeneratedCerts, generateCerts } from './net.ts';
 export {
   cacheRoot,
   checkReceiversConfig,

@@ -9,6 +9,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Endpoints, readEndpoints } from '@foursignals/stack';
+import { influxQuery, waitFor, waitForQuery } from '@foursignals/test-support';
 import { parse } from 'yaml';
 import { configArgs, type RunningCollector, startCollector } from '../src/collector.ts';
 import { type GeneratedCerts, generateCerts } from '../src/net.ts';
@@ -49,30 +50,24 @@ function postOtlp(port: number, authorization?: string): Promise<number> {
   });
 }
 
-async function promValue(runId: string, timeoutMs = 60_000): Promise<number | undefined> {
+async function promValue(runId: string): Promise<number | undefined> {
   const query = `${METRIC}_total{run_id="${runId}"}`;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const r = await fetch(`${stack.prometheus_url}/api/v1/query?query=${encodeURIComponent(query)}`);
-    const body = (await r.json()) as { data: { result: { value: [number, string] }[] } };
-    const v = body.data.result[0]?.value[1];
-    if (v !== undefined) return Number(v);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return undefined;
+  const got = await waitForQuery(query, (r) => r.length > 0, {
+    timeoutMs: 60_000,
+    prometheusUrl: stack.prometheus_url,
+  });
+  return got[0]?.value;
 }
 
-async function influxValue(runId: string, timeoutMs = 60_000): Promise<number | undefined> {
+async function influxValue(runId: string): Promise<number | undefined> {
   const q = `SELECT last("counter") FROM /^${METRIC}/ WHERE "run_id" = '${runId}'`;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const url = `${stack.influxdb_url}/query?db=${encodeURIComponent(stack.influxdb_database)}&q=${encodeURIComponent(q)}`;
-    const body = (await (await fetch(url)).json()) as { results: { series?: { values: [string, number][] }[] }[] };
-    const v = body.results[0]?.series?.[0]?.values[0]?.[1];
-    if (v !== undefined) return Number(v);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return undefined;
+  const series = await waitFor(
+    `${q} in InfluxDB`,
+    () => influxQuery(q, { url: stack.influxdb_url, database: stack.influxdb_database }),
+    (s) => s.length > 0,
+  ).catch(() => []);
+  const v = series[0]?.values[0]?.[1];
+  return v === undefined ? undefined : Number(v);
 }
 
 describe('collector overlays: every production combination is a valid config of our binary', () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promLabel, promName } from '@foursignals/metric-spec';
 import { type Endpoints, readEndpoints } from '@foursignals/stack';
+import { promQuery } from '@foursignals/test-support';
 import { connect } from 'amqplib';
 import pg from 'pg';
 import { METRICS as PG } from '../../receiver-postgresql/src/metrics.ts';
@@ -109,13 +110,7 @@ async function withReceivers(
   };
   receivers.stdout!.on('data', collect);
   receivers.stderr!.on('data', collect);
-  const query = async (promql: string) => {
-    const r = await fetch(`${stack.prometheus_url}/api/v1/query?query=${encodeURIComponent(promql)}`);
-    const json = (await r.json()) as {
-      data: { result: { metric: Record<string, string>; value: [number, string] }[] };
-    };
-    return json.data.result;
-  };
+  const query = (promql: string) => promQuery(promql, stack.prometheus_url);
   const run: ReceiversRun = {
     async waitFor(done) {
       const deadline = Date.now() + 90_000;

@@ -45,7 +45,10 @@ export type AttributeOf<M extends MetricSpec> = keyof M['attributes'] & string;
 
 /** The values an attribute may take: its closed set when it has one, else any string. */
 export type ValueOf<M extends MetricSpec, K extends AttributeOf<M>> = M['attributes'][K] extends {
-  values: readonly (infer V)[];
+  values: readonly (infer V extends string)[];
 }
   ? V
   : string;
+
+/** The attributes of one point of the metric: every attribute it declares, each with an allowed value. */
+export type AttributesOf<M extends MetricSpec> = { readonly [K in AttributeOf<M>]: ValueOf<M, K> };

@@ -1,5 +1,5 @@
 // Prints the README's metric reference from the one metric table (src/metrics.ts); `--write` updates README.md
-// between the markers. test/readme.test.ts fails when the README drifts from the table.
+// between the markers. test/readme.unit.test.ts fails when the README drifts from the table.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

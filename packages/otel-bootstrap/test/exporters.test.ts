@@ -1,8 +1,8 @@
 // Every exporter: OTLP gRPC and http/json (through the collector to Prometheus), and the Prometheus scrape
 // endpoint served by the app itself.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, test } from 'node:test';
+import { freePort } from '@foursignals/test-support';
 import {
   type App,
   byKey,
@@ -41,15 +41,6 @@ test('OTLP http/protobuf (built-in encoder) with gzip', () =>
   viaCollector('http/protobuf', endpoints().otlp_http_url, { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' }));
 test('OTLP gRPC with gzip', () =>
   viaCollector('grpc', endpoints().otlp_grpc_url, { OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'gzip' }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('OTEL_METRICS_EXPORTER=prometheus serves a scrape endpoint with service_name on every series', async () => {
   const service = uniqueService('scrape');

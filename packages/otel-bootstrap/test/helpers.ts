@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readEndpoints } from '@foursignals/stack';
+import { freePort, type PromSample as Sample, stackEndpoints } from '@foursignals/test-support';
 
 export const PKG_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_DIR = join(PKG_DIR, '..', '..');
@@ -25,9 +25,7 @@ export function uniqueService(name: string): string {
   return `ob-${name}-${randomBytes(4).toString('hex')}`;
 }
 
-export function endpoints() {
-  return readEndpoints();
-}
+export const endpoints = stackEndpoints;
 
 /** Env for an app exporting OTLP http/protobuf to the stack's collector every second. */
 export function otlpEnv(service: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -138,43 +136,8 @@ export async function load(
   return results;
 }
 
-export interface Sample {
-  metric: Record<string, string>;
-  value: number;
-}
+export { waitForQuery } from '@foursignals/test-support';
 
-export async function promQuery(q: string): Promise<Sample[]> {
-  const url = `${endpoints().prometheus_url}/api/v1/query?query=${encodeURIComponent(q)}`;
-  const res = await fetch(url);
-  const body = (await res.json()) as {
-    status: string;
-    data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
-  };
-  if (body.status !== 'success') throw new Error(`query failed: ${q}: ${JSON.stringify(body)}`);
-  return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
-}
-
-/** Polls a PromQL query until `ok` accepts the result; returns the last result either way. */
-export async function waitForQuery(q: string, ok: (s: Sample[]) => boolean, timeoutMs = 45_000): Promise<Sample[]> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Sample[] = [];
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await promQuery(q);
-      lastError = undefined;
-      if (ok(last)) return last;
-    } catch (err) {
-      // Prometheus restarting (a shared stack): keep polling until the deadline.
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  if (lastError !== undefined) throw lastError;
-  return last;
-}
-
-/** `{"GET /api/orders/:id 200": 3, ...}` from a `sum by (method, route, status)` result. */
 export function byKey(samples: Sample[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of samples) {
@@ -226,17 +189,6 @@ export async function runScript(
     parsed = { raw: out };
   }
   return { code, signal, out: parsed, stderr: err };
-}
-
-/** A free TCP port on 127.0.0.1 (closed again, so a server started next can take it). */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 export interface TestRedis {

@@ -122,7 +122,9 @@ test('process and runtime metrics arrive', async () => {
     'nodejs_eventloop_utilization',
     'nodejs_eventloop_delay_p99_seconds',
   ]) {
-    const s = await waitForQuery(`{__name__=~"${name}.*", service_name="${service}"}`, (r) => r.length > 0, 30_000);
+    const s = await waitForQuery(`{__name__=~"${name}.*", service_name="${service}"}`, (r) => r.length > 0, {
+      timeoutMs: 30_000,
+    });
     assert.ok(s.length > 0, `${name} for ${service}`);
   }
   const rss = await waitForQuery(`process_memory_usage_bytes{service_name="${service}"}`, (r) => r.length > 0, 5000);
@@ -133,7 +135,9 @@ test('a process without HTTP traffic (a worker) still exports its runtime metric
   const service = uniqueService('worker');
   const app = await startApp('worker.cjs', otlpEnv(service));
   apps.push(app);
-  const s = await waitForQuery(`process_memory_usage_bytes{service_name="${service}"}`, (r) => r.length > 0, 30_000);
+  const s = await waitForQuery(`process_memory_usage_bytes{service_name="${service}"}`, (r) => r.length > 0, {
+    timeoutMs: 30_000,
+  });
   assert.equal(s.length, 1);
   const { code, signal } = await app.stop('SIGTERM');
   assert.deepEqual({ code, signal }, { code: 0, signal: null });
@@ -144,7 +148,9 @@ test('worker threads: the process is measured once, from the main thread', async
   const app = await startApp('threads.cjs', otlpEnv(service));
   apps.push(app);
   await load(app.port, 5, 2, () => ['GET', '/']);
-  const s = await waitForQuery(`process_memory_usage_bytes{service_name="${service}"}`, (r) => r.length > 0, 30_000);
+  const s = await waitForQuery(`process_memory_usage_bytes{service_name="${service}"}`, (r) => r.length > 0, {
+    timeoutMs: 30_000,
+  });
   await new Promise((r) => setTimeout(r, 2500));
   const again = await waitForQuery(
     `count(process_memory_usage_bytes{service_name="${service}"})`,

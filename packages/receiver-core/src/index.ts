@@ -14,5 +14,14 @@ export type {
 export { ClampedCounters, CounterDeltas, CumulativeCounters } from './cumulative.ts';
 export { DURATION_PATTERN, parseDuration } from './duration.ts';
 export { ATTR_RECEIVER_NAME, ATTR_RECEIVER_TARGET, HEALTH_METRICS } from './health.ts';
-export { readmeWithMetricReference, renderMetricReference } from './metric-doc.ts';
+export { metricReferenceCli, readmeWithMetricReference, renderMetricReference } from './metric-doc.ts';
+export {
+  type PrometheusSample,
+  PrometheusTextScanner,
+  parsePrometheusText,
+  type SampleCallback,
+  type SampleFilter,
+  scanPrometheusText,
+} from './prometheus-text.ts';
+export { endpointBlock } from './schema.ts';
 export { targetOf } from './target.ts';

@@ -1,5 +1,6 @@
 // The metric reference of a receiver's README, rendered from its MetricTable (the table is the one declaration;
 // the README section between the markers is derived, and each receiver's docs test fails when it drifts).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { attributeList, cell, markdownTable } from '@foursignals/metric-spec';
 import type { MetricTable } from './contract.ts';
 
@@ -21,4 +22,18 @@ export function readmeWithMetricReference(readme: string, metrics: MetricTable):
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error('README.md has no metrics markers');
   return readme.slice(0, start) + renderMetricReference(metrics) + readme.slice(end + END.length);
+}
+
+/**
+ * A receiver's `scripts/metrics-doc.ts`: `--write` updates its README between the markers; without it, exits 1 when
+ * the README has drifted (each receiver's docs test runs the same check).
+ */
+export function metricReferenceCli(readmeFile: string, metrics: MetricTable, argv = process.argv): void {
+  const current = readFileSync(readmeFile, 'utf8');
+  const wanted = readmeWithMetricReference(current, metrics);
+  if (argv.includes('--write')) writeFileSync(readmeFile, wanted);
+  else if (wanted !== current) {
+    console.error('README.md metric reference is out of date: run node scripts/metrics-doc.ts --write');
+    process.exit(1);
+  }
 }

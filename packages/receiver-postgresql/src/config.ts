@@ -1,4 +1,4 @@
-import type { ConfigSchema } from '@foursignals/receiver-core';
+import { type ConfigSchema, endpointBlock } from '@foursignals/receiver-core';
 
 /** The config block of one `postgresql/<name>` instance in receivers.yaml. */
 export interface PostgresqlReceiverConfig {
@@ -26,16 +26,10 @@ const databaseList = {
   'x-error': 'expected a list of database names',
 };
 
-export const CONFIG_SCHEMA: ConfigSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['endpoint'],
-  properties: {
-    endpoint: {
-      type: 'string',
-      pattern: '^postgres(ql)?://',
-      'x-error': 'expected a URL like postgresql://user@127.0.0.1:5432/postgres',
-    },
+export const CONFIG_SCHEMA: ConfigSchema = endpointBlock(
+  '^postgres(ql)?://',
+  'expected a URL like postgresql://user@127.0.0.1:5432/postgres',
+  {
     password: { type: 'string' },
     databases: databaseList,
     exclude_databases: databaseList,
@@ -46,4 +40,4 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       'x-error': 'expected a whole number from 0 to 1000',
     },
   },
-};
+);

@@ -1,12 +1,14 @@
+import type { AttributesOf } from '@foursignals/metric-spec';
 import {
   ClampedCounters,
   CumulativeCounters,
+  type MetricSpec,
   type Observation,
   type Receiver,
   type ScrapeContext,
   targetOf,
 } from '@foursignals/receiver-core';
-import pg from 'pg';
+import { type PostgresqlClient, type PostgresqlConnect, pgConnect, type Row } from './client.ts';
 import { DEFAULT_TOP_STATEMENTS, type PostgresqlReceiverConfig } from './config.ts';
 import {
   ATTR_CONNECTION_STATE,
@@ -17,10 +19,6 @@ import {
   ERROR_TYPES,
   METRICS,
 } from './metrics.ts';
-import { ACTIVITY_SQL, databaseSql, SETTINGS_SQL, STATEMENTS_INFO_SQL, statementsSql } from './sql.ts';
-
-/** What a receiver connection calls itself in pg_stat_activity.application_name. */
-export const APPLICATION_NAME = 'foursignals-receiver';
 
 const ERROR_COLUMNS: Readonly<Record<(typeof ERROR_TYPES)[number], string>> = {
   conflict: 'conflicts',
@@ -29,8 +27,6 @@ const ERROR_COLUMNS: Readonly<Record<(typeof ERROR_TYPES)[number], string>> = {
   session_abandoned: 'sessions_abandoned',
   checksum_failure: 'checksum_failures',
 };
-
-type Row = Record<string, unknown>;
 
 /** Thrown for what makes the whole target unreachable (receiver.up = 0), as opposed to one view failing. */
 class TargetDown extends Error {}
@@ -47,10 +43,19 @@ function stateName(state: string): string {
   return state.replaceAll(' (aborted)', '_aborted').replaceAll(' ', '_');
 }
 
+/** The connection URL with the config's password in it (the URL alone when there is none). */
+function connectionString(config: PostgresqlReceiverConfig): string {
+  if (config.password === undefined) return config.endpoint;
+  const url = new URL(config.endpoint);
+  url.password = encodeURIComponent(config.password);
+  return url.toString();
+}
+
 export class PostgresqlReceiver implements Receiver {
   readonly target: string;
   readonly #config: PostgresqlReceiverConfig;
-  #client: pg.Client | undefined;
+  readonly #open: PostgresqlConnect;
+  #client: PostgresqlClient | undefined;
   #serverVersion = 0;
   readonly #counters = new CumulativeCounters();
   /** Per-database pg_stat_statements sums: a drop without a new epoch is eviction, clamped (see below). */
@@ -58,45 +63,31 @@ export class PostgresqlReceiver implements Receiver {
   /** Blocks (hit, read) at the previous scrape per database, for the interval hit ratio. */
   readonly #lastBlocks = new Map<string, { hit: number; read: number }>();
 
-  constructor(_name: string, config: PostgresqlReceiverConfig) {
+  /** `connect` is the client seam: the real pg connection unless a test passes recorded answers. */
+  constructor(_name: string, config: PostgresqlReceiverConfig, connect?: PostgresqlConnect) {
     this.#config = config;
     this.target = targetOf(config.endpoint, 5432);
+    this.#open = connect ?? pgConnect(connectionString(config));
   }
 
-  #connectionString(): string {
-    if (this.#config.password === undefined) return this.#config.endpoint;
-    const url = new URL(this.#config.endpoint);
-    url.password = encodeURIComponent(this.#config.password);
-    return url.toString();
-  }
-
-  async #connect(signal: AbortSignal): Promise<pg.Client> {
+  async #connect(signal: AbortSignal): Promise<PostgresqlClient> {
     if (this.#client) return this.#client;
-    const client = new pg.Client({
-      connectionString: this.#connectionString(),
-      application_name: APPLICATION_NAME,
-      connectionTimeoutMillis: 30_000,
-    });
-    client.on('error', () => this.#drop(client));
-    const abort = (): void => this.#drop(client);
-    signal.addEventListener('abort', abort, { once: true });
+    let client: PostgresqlClient;
     try {
-      await client.connect();
+      client = await this.#open(signal, () => {
+        if (this.#client === client) this.#client = undefined;
+      });
     } catch (error) {
-      this.#drop(client);
       throw new TargetDown(`cannot connect to ${this.target}: ${(error as Error).message}`);
-    } finally {
-      signal.removeEventListener('abort', abort);
     }
-    const version = await client.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v");
-    this.#serverVersion = Number(version.rows[0]?.v ?? 0);
+    this.#serverVersion = await client.serverVersion();
     this.#client = client;
     return client;
   }
 
-  #drop(client: pg.Client): void {
+  #drop(client: PostgresqlClient): void {
     if (this.#client === client) this.#client = undefined;
-    client.end().catch(() => {});
+    client.close().catch(() => {});
   }
 
   #included(database: string): boolean {
@@ -117,13 +108,13 @@ export class PostgresqlReceiver implements Receiver {
 
   /** Runs one view's query; a failure of the view is a warning, a failure of the connection is TargetDown. */
   async #query(
-    client: pg.Client,
+    client: PostgresqlClient,
     ctx: ScrapeContext,
-    sql: string | { text: string; values: unknown[] },
+    read: (client: PostgresqlClient) => Promise<Row[]>,
     explain: (error: Error) => string,
   ): Promise<Row[] | undefined> {
     try {
-      return (await (typeof sql === 'string' ? client.query(sql) : client.query(sql.text, sql.values))).rows as Row[];
+      return await read(client);
     } catch (error) {
       if (ctx.signal.aborted || isConnectionError(error)) {
         this.#drop(client);
@@ -134,17 +125,23 @@ export class PostgresqlReceiver implements Receiver {
     }
   }
 
-  async #scrape(client: pg.Client, ctx: ScrapeContext): Promise<Observation[]> {
+  async #scrape(client: PostgresqlClient, ctx: ScrapeContext): Promise<Observation[]> {
     const out: Observation[] = [];
-    const push = (metric: string, value: number, attributes: Record<string, string> = {}): void => {
-      out.push({ metric, value, attributes });
+    // typed by the table: an attribute the metric does not declare, or a value outside its set, does not compile
+    const push = <M extends MetricSpec>(metric: M, value: number, attributes: AttributesOf<M>): void => {
+      out.push({ metric: metric.name, value, attributes });
     };
 
     const settings = (
-      await this.#query(client, ctx, SETTINGS_SQL, (e) => `cannot read max_connections: ${e.message}`)
+      await this.#query(
+        client,
+        ctx,
+        (c) => c.settings(),
+        (e) => `cannot read max_connections: ${e.message}`,
+      )
     )?.[0];
     if (settings) {
-      push(METRICS.connectionMax.name, Number(settings['max_connections']));
+      push(METRICS.connectionMax, Number(settings['max_connections']), {});
       if (settings['read_all_stats'] !== true) {
         ctx.warn(
           `role "${settings['role']}" cannot see other roles' sessions and statements ` +
@@ -158,7 +155,7 @@ export class PostgresqlReceiver implements Receiver {
     const dbRows = await this.#query(
       client,
       ctx,
-      databaseSql(this.#serverVersion),
+      (c) => c.databaseStats(),
       (e) => `cannot read pg_stat_database: ${e.message}`,
     );
     for (const row of dbRows ?? []) {
@@ -169,26 +166,31 @@ export class PostgresqlReceiver implements Receiver {
       const attrs = { [ATTR_DB_NAMESPACE]: db };
       const count = (key: string, column: string): number =>
         this.#counters.update(`${key}:${db}`, Number(row[column]), epoch);
-      push(METRICS.commits.name, count('commit', 'xact_commit'), attrs);
-      push(METRICS.rollbacks.name, count('rollback', 'xact_rollback'), attrs);
-      push(METRICS.deadlocks.name, count('error.deadlock', 'deadlocks'), attrs);
+      push(METRICS.commits, count('commit', 'xact_commit'), attrs);
+      push(METRICS.rollbacks, count('rollback', 'xact_rollback'), attrs);
+      push(METRICS.deadlocks, count('error.deadlock', 'deadlocks'), attrs);
       for (const type of ERROR_TYPES) {
-        push(METRICS.errors.name, count(`error.${type}`, ERROR_COLUMNS[type]), { ...attrs, [ATTR_ERROR_TYPE]: type });
+        push(METRICS.errors, count(`error.${type}`, ERROR_COLUMNS[type]), { ...attrs, [ATTR_ERROR_TYPE]: type });
       }
       const hit = count('blocks.hit', 'blks_hit');
       const read = count('blocks.read', 'blks_read');
-      push(METRICS.blksHit.name, hit, attrs);
-      push(METRICS.blksRead.name, read, attrs);
+      push(METRICS.blksHit, hit, attrs);
+      push(METRICS.blksRead, read, attrs);
       const last = this.#lastBlocks.get(db);
       const dHit = last ? hit - last.hit : hit;
       const dRead = last ? read - last.read : read;
-      push(METRICS.cacheHitRatio.name, dHit + dRead > 0 ? dHit / (dHit + dRead) : 1, attrs);
+      push(METRICS.cacheHitRatio, dHit + dRead > 0 ? dHit / (dHit + dRead) : 1, attrs);
       this.#lastBlocks.set(db, { hit, read });
     }
 
     // pg_stat_activity: connections by state, lock waiters, oldest transaction. Every state of every database is
     // reported (0 when empty) so that a gauge falls back to 0 instead of keeping its last value.
-    const activity = await this.#query(client, ctx, ACTIVITY_SQL, (e) => `cannot read pg_stat_activity: ${e.message}`);
+    const activity = await this.#query(
+      client,
+      ctx,
+      (c) => c.activity(),
+      (e) => `cannot read pg_stat_activity: ${e.message}`,
+    );
     if (activity) {
       const perDb = new Map<string, { states: Map<string, number>; waiting: number; longest: number }>();
       for (const db of datnames.values()) {
@@ -207,10 +209,10 @@ export class PostgresqlReceiver implements Receiver {
       for (const [db, entry] of perDb) {
         const attrs = { [ATTR_DB_NAMESPACE]: db };
         for (const state of CONNECTION_STATES) {
-          push(METRICS.backends.name, entry.states.get(state) ?? 0, { ...attrs, [ATTR_CONNECTION_STATE]: state });
+          push(METRICS.backends, entry.states.get(state) ?? 0, { ...attrs, [ATTR_CONNECTION_STATE]: state });
         }
-        push(METRICS.locksWaiting.name, entry.waiting, attrs);
-        push(METRICS.longestTransaction.name, entry.longest, attrs);
+        push(METRICS.locksWaiting, entry.waiting, attrs);
+        push(METRICS.longestTransaction, entry.longest, attrs);
       }
     }
 
@@ -219,11 +221,11 @@ export class PostgresqlReceiver implements Receiver {
   }
 
   async #scrapeStatements(
-    client: pg.Client,
+    client: PostgresqlClient,
     ctx: ScrapeContext,
     datnames: Map<string, string>,
     settings: Row | undefined,
-    push: (metric: string, value: number, attributes?: Record<string, string>) => void,
+    push: <M extends MetricSpec>(metric: M, value: number, attributes: AttributesOf<M>) => void,
   ): Promise<void> {
     const where = `database "${settings?.['database'] ?? '?'}" of ${this.target}`;
     const explain = (e: Error): string => {
@@ -249,13 +251,13 @@ export class PostgresqlReceiver implements Receiver {
 
     let epoch: string | undefined;
     if (this.#serverVersion >= 140000) {
-      const info = (await this.#query(client, ctx, STATEMENTS_INFO_SQL, explain))?.[0];
+      const info = (await this.#query(client, ctx, (c) => c.statementsInfo(), explain))?.[0];
       if (!info) return;
       epoch = String(info['stats_reset']);
-      push(METRICS.queryDeallocations.name, this.#counters.update('evicted', Number(info['dealloc']), epoch));
+      push(METRICS.queryDeallocations, this.#counters.update('evicted', Number(info['dealloc']), epoch), {});
     }
     const topN = this.#config.top_statements ?? DEFAULT_TOP_STATEMENTS;
-    const rows = await this.#query(client, ctx, { text: statementsSql(this.#serverVersion), values: [topN] }, explain);
+    const rows = await this.#query(client, ctx, (c) => c.statements(topN), explain);
     if (!rows) return;
 
     // Per-database sums. A full reset changes the epoch (the delta is then the new sum). Eviction or a partial
@@ -273,23 +275,23 @@ export class PostgresqlReceiver implements Receiver {
       if (!this.#included(db)) continue;
       const sum = sums.get(dbid) ?? { calls: 0, time: 0 };
       const attrs = { [ATTR_DB_NAMESPACE]: db };
-      push(METRICS.queryCalls.name, this.#sums.update(`statements:${dbid}`, sum.calls, epoch), attrs);
-      push(METRICS.queryTime.name, this.#sums.update(`statement.time:${dbid}`, sum.time, epoch), attrs);
+      push(METRICS.queryCalls, this.#sums.update(`statements:${dbid}`, sum.calls, epoch), attrs);
+      push(METRICS.queryTime, this.#sums.update(`statement.time:${dbid}`, sum.time, epoch), attrs);
     }
     for (const entry of top) {
       const db = datnames.get(entry.dbid);
       if (db === undefined || !this.#included(db)) continue;
       const attrs = { [ATTR_DB_NAMESPACE]: db, [ATTR_DB_QUERY_ID]: entry.queryid };
       const key = `${entry.dbid}:${entry.queryid}`;
-      push(METRICS.topQueryTime.name, this.#sums.update(`top.time:${key}`, entry.time, epoch), attrs);
-      push(METRICS.topQueryCalls.name, this.#sums.update(`top.calls:${key}`, entry.calls, epoch), attrs);
+      push(METRICS.topQueryTime, this.#sums.update(`top.time:${key}`, entry.time, epoch), attrs);
+      push(METRICS.topQueryCalls, this.#sums.update(`top.calls:${key}`, entry.calls, epoch), attrs);
     }
   }
 
   async shutdown(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
-    await client?.end().catch(() => {});
+    await client?.close().catch(() => {});
   }
 }
 

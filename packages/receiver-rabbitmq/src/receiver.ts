@@ -1,12 +1,16 @@
 import {
   type Observation,
+  type PrometheusSample,
+  PrometheusTextScanner,
   parseDuration,
+  parsePrometheusText,
   type Receiver,
   type ScrapeContext,
   targetOf,
 } from '@foursignals/receiver-core';
+import { pluginClient, type RabbitMQClient } from './client.ts';
 import { compileSelection, type RabbitMQConfig, type Selection } from './config.ts';
-import { basicAuth, httpGet, httpScan, parsePrometheusText, type Sample } from './http.ts';
+import { basicAuth } from './http.ts';
 import {
   ATTR_DEAD_LETTER_EXCHANGE,
   ATTR_DEAD_LETTER_REASON,
@@ -85,7 +89,8 @@ export class RabbitMQReceiver implements Receiver {
   readonly #config: RabbitMQConfig;
   readonly #selection: Selection;
   readonly #maxQueues: number;
-  readonly #detailedUrl: string;
+  readonly #client: RabbitMQClient;
+  readonly #detailedQuery: string;
   readonly #taps: DeadLetterTaps | undefined;
   /** vhost -> queue -> entry, for every queue of the last scrape. */
   readonly #entries = new Map<string, Map<string, QueueEntry>>();
@@ -96,9 +101,13 @@ export class RabbitMQReceiver implements Receiver {
   #nodeTimer: NodeJS.Timeout | undefined;
   #nodeStopped = false;
   #warn: (message: string) => void = (m) => process.emitWarning(m);
+  /** Resolves when the first read of the node counters has finished (tests wait for it). */
+  readonly nodeCountersRead: Promise<void>;
 
-  constructor(name: string, config: RabbitMQConfig) {
+  /** `client` is the seam to the plugin: plain HTTP unless a test passes recorded answers. */
+  constructor(name: string, config: RabbitMQConfig, client: RabbitMQClient = pluginClient(config.prometheus_endpoint)) {
     this.#config = config;
+    this.#client = client;
     this.#selection = compileSelection(config.include, config.exclude);
     this.#maxQueues = config.max_queues ?? 1000;
     this.target = targetOf(config.prometheus_endpoint);
@@ -106,15 +115,16 @@ export class RabbitMQReceiver implements Receiver {
     if (config.queue_details) families.push('queue_metrics');
     const params = new URLSearchParams(families.map((f): [string, string] => ['family', f]));
     for (const v of literalVhosts(config) ?? []) params.append('vhost', v);
-    this.#detailedUrl = `${config.prometheus_endpoint.replace(/\/$/, '')}/metrics/detailed?${params}`;
+    this.#detailedQuery = params.toString();
     this.#nodeIntervalMs = parseDuration(config.node_counters_interval ?? '60s');
     if (config.node_counters !== false) {
-      const loop = () => {
-        void this.#readNodeCounters().finally(() => {
+      const loop = (): Promise<void> =>
+        this.#readNodeCounters().finally(() => {
           if (!this.#nodeStopped) this.#nodeTimer = setTimeout(loop, this.#nodeIntervalMs).unref();
         });
-      };
-      loop();
+      this.nodeCountersRead = loop();
+    } else {
+      this.nodeCountersRead = Promise.resolve();
     }
     const dl = config.dead_letters ?? {};
     if (dl.enabled !== false) {
@@ -176,9 +186,7 @@ export class RabbitMQReceiver implements Receiver {
   async #readQueues(signal: AbortSignal): Promise<void> {
     const gen = ++this.#generation;
     const prefix = `${this.#config.dead_letters?.tap_prefix ?? 'foursignals.tap'}.`;
-    await httpScan(
-      this.#detailedUrl,
-      signal,
+    const scanner = new PrometheusTextScanner(
       (n) => DETAILED.has(n),
       (name, labels, value) => {
         const vhost = labels.vhost ?? '';
@@ -224,6 +232,8 @@ export class RabbitMQReceiver implements Receiver {
         }
       },
     );
+    await this.#client.detailedMetrics(this.#detailedQuery, signal, (chunk) => scanner.push(chunk));
+    scanner.end();
     for (const [vhost, byQueue] of this.#entries) {
       for (const [queue, q] of byQueue) if (q.seen !== gen) byQueue.delete(queue);
       if (byQueue.size === 0) this.#entries.delete(vhost);
@@ -300,9 +310,8 @@ export class RabbitMQReceiver implements Receiver {
 
   /** The broker's global counters, read every `node_counters_interval` off the scrape path (see README). */
   async #readNodeCounters(): Promise<void> {
-    const base = this.#config.prometheus_endpoint.replace(/\/$/, '');
     try {
-      const text = await httpGet(`${base}/metrics`, undefined, AbortSignal.timeout(this.#nodeIntervalMs));
+      const text = await this.#client.metrics(AbortSignal.timeout(this.#nodeIntervalMs));
       const points: Observation[] = [];
       this.#nodePoints(
         parsePrometheusText(
@@ -319,7 +328,7 @@ export class RabbitMQReceiver implements Receiver {
     }
   }
 
-  #nodePoints(samples: Sample[], out: Observation[]): void {
+  #nodePoints(samples: PrometheusSample[], out: Observation[]): void {
     const node = samples.find((s) => s.name === 'rabbitmq_identity_info')?.labels.rabbitmq_node ?? 'unknown';
     const sums = new Map<string, number>();
     const dead = new Map<string, { reason: string; type: string; strategy: string; value: number }>();

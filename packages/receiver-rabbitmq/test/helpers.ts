@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Observation, ScrapeContext } from '@foursignals/receiver-core';
+import { type Observation, parsePrometheusText, type ScrapeContext } from '@foursignals/receiver-core';
 import { readEndpoints } from '@foursignals/stack';
 import type { RabbitMQConfig } from '../src/index.ts';
 
@@ -164,11 +164,11 @@ export async function globalDeadLetters(
 ): Promise<Record<string, number>> {
   const text = await (await fetch(`${b.prometheusUrl}/metrics`)).text();
   const out: Record<string, number> = { expired: 0, rejected: 0, maxlen: 0, delivery_limit: 0 };
-  for (const line of text.split('\n')) {
-    const m = /^rabbitmq_global_messages_dead_lettered_(\w+?)_total\{([^}]*)\} (\S+)/.exec(line);
-    if (!m || m[1] === 'confirmed' || m[2]!.includes('dead_letter_strategy="disabled"')) continue;
-    if (!m[2]!.includes(`queue_type="${queueType}"`)) continue;
-    out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[3]);
+  for (const sample of parsePrometheusText(text)) {
+    const reason = /^rabbitmq_global_messages_dead_lettered_(\w+?)_total$/.exec(sample.name)?.[1];
+    if (!reason || reason === 'confirmed' || sample.labels.dead_letter_strategy === 'disabled') continue;
+    if (sample.labels.queue_type !== queueType) continue;
+    out[reason] = (out[reason] ?? 0) + sample.value;
   }
   return out;
 }

@@ -2,8 +2,8 @@
 // store. Buckets are listed `concurrency` at a time; a scrape spends at most `time_budget` listing. A bucket
 // not finished in budget keeps its continuation token and resumes on the next scrape, and reports
 // s3.bucket.listing.truncated = 1 meanwhile: size and object count always come from a complete listing pass.
-import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { type Observation, parseDuration, type ScrapeContext } from '@foursignals/receiver-core';
+import type { ObjectsPage, S3StoreClient } from './client.ts';
 import { errorText, failure } from './cloudwatch.ts';
 import type { ListingOptions } from './config.ts';
 import { ATTR_BUCKET, ATTR_STORAGE_CLASS, METRICS } from './metrics.ts';
@@ -28,14 +28,14 @@ export interface ListingStats {
 }
 
 export class ListingSource {
-  readonly #client: S3Client;
+  readonly #client: S3StoreClient;
   readonly #concurrency: number;
   readonly #budgetMs: number;
   readonly #pageSize: number;
   readonly #buckets = new Map<string, BucketState>();
   lastScrape: ListingStats = { pages: 0, truncated: 0 };
 
-  constructor(client: S3Client, options: ListingOptions = {}) {
+  constructor(client: S3StoreClient, options: ListingOptions = {}) {
     this.#client = client;
     this.#concurrency = options.concurrency ?? 4;
     this.#budgetMs = parseDuration(options.time_budget ?? '5s');
@@ -76,12 +76,9 @@ export class ListingSource {
     let pagesNow = 0;
     // At least one page per scrape, so every bucket makes progress even when the budget is spent.
     while (pagesNow === 0 || Date.now() < deadline) {
-      let out: ListObjectsV2CommandOutput;
+      let out: ObjectsPage;
       try {
-        out = await this.#client.send(
-          new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: pass.token, MaxKeys: this.#pageSize }),
-          { abortSignal: ctx.signal },
-        );
+        out = await this.#client.listObjects(bucket, pass.token, this.#pageSize, ctx.signal);
       } catch (err) {
         // A continuation token can expire or become invalid: start the pass over next time.
         if (pass.token !== undefined && !ctx.signal.aborted && isClientError(err)) state.pass = undefined;
@@ -89,17 +86,17 @@ export class ListingSource {
       }
       pagesNow++;
       stats.pages++;
-      for (const object of out.Contents ?? []) {
-        const storageClass = object.StorageClass ?? 'STANDARD';
-        pass.bytesByClass.set(storageClass, (pass.bytesByClass.get(storageClass) ?? 0) + (object.Size ?? 0));
+      for (const object of out.objects) {
+        const storageClass = object.storageClass ?? 'STANDARD';
+        pass.bytesByClass.set(storageClass, (pass.bytesByClass.get(storageClass) ?? 0) + object.size);
         pass.objects++;
       }
-      if (!out.IsTruncated || !out.NextContinuationToken) {
+      if (out.nextToken === undefined) {
         state.complete = { bytesByClass: pass.bytesByClass, objects: pass.objects };
         state.pass = undefined;
         return;
       }
-      pass.token = out.NextContinuationToken;
+      pass.token = out.nextToken;
     }
   }
 

@@ -5,7 +5,13 @@
 // is a counter reset); `rpc.method="ALL"` is their sum over kinds. The latency gauges are the mean over the
 // requests finished since the previous scrape (the histograms' sum and count deltas), reported only when there
 // were such requests.
-import type { Observation, ScrapeContext } from '@foursignals/receiver-core';
+import {
+  type Observation,
+  type PrometheusSample,
+  parsePrometheusText,
+  type ScrapeContext,
+} from '@foursignals/receiver-core';
+import type { S3StoreClient } from './client.ts';
 import {
   ATTR_BUCKET,
   ATTR_LATENCY_KIND,
@@ -15,32 +21,6 @@ import {
   METRICS,
 } from './metrics.ts';
 
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses the Prometheus text exposition format (the subset servers emit: no timestamps needed). */
-export function parsePrometheusText(text: string): Sample[] {
-  const samples: Sample[] = [];
-  const line = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
-  const label = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-  for (const raw of text.split('\n')) {
-    if (raw === '' || raw.startsWith('#')) continue;
-    const m = line.exec(raw.trim());
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(label)) {
-      labels[l[1]!] = l[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-    }
-    const value =
-      m[3] === '+Inf' ? Number.POSITIVE_INFINITY : m[3] === '-Inf' ? Number.NEGATIVE_INFINITY : Number(m[3]);
-    samples.push({ name: m[1]!, labels, value });
-  }
-  return samples;
-}
-
 const REQUESTS = 'SeaweedFS_s3_request_total';
 const LATENCY: Readonly<Record<string, { kind: string; toSeconds: number }>> = {
   SeaweedFS_s3_request_seconds: { kind: 'total', toSeconds: 1 },
@@ -48,21 +28,19 @@ const LATENCY: Readonly<Record<string, { kind: string; toSeconds: number }>> = {
 };
 
 export class ServerMetricsSource {
-  readonly #url: string;
+  readonly #client: S3StoreClient;
   /** Previous histogram sum and count per (metric, bucket), for the latency means. */
   #previous = new Map<string, { sum: number; count: number }>();
 
-  constructor(url: string) {
-    this.#url = url;
+  constructor(client: S3StoreClient) {
+    this.#client = client;
   }
 
   async scrape(buckets: readonly string[], ctx: ScrapeContext): Promise<Observation[]> {
-    const res = await fetch(this.#url, { signal: ctx.signal });
-    if (!res.ok) throw new Error(`server metrics ${this.#url}: HTTP ${res.status}`);
-    return this.observations(parsePrometheusText(await res.text()), new Set(buckets));
+    return this.observations(parsePrometheusText(await this.#client.serverMetrics(ctx.signal)), new Set(buckets));
   }
 
-  observations(samples: Sample[], buckets: ReadonlySet<string>): Observation[] {
+  observations(samples: PrometheusSample[], buckets: ReadonlySet<string>): Observation[] {
     const requests = new Map<string, number>();
     const errors = new Map<string, number>();
     const latency = new Map<string, { sum: number; count: number }>();

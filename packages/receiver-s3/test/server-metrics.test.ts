@@ -4,28 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { METRICS } from '../src/metrics.ts';
-import { parsePrometheusText, ServerMetricsSource } from '../src/server-metrics.ts';
+import { ServerMetricsSource } from '../src/server-metrics.ts';
 import { context, pointValue } from './support/helpers.ts';
-import { createBucket, deleteBucket, type Store, store } from './support/store.ts';
-
-test('the Prometheus text parser reads labels, escapes and special values', () => {
-  const samples = parsePrometheusText(
-    [
-      '# HELP x y',
-      '# TYPE SeaweedFS_s3_request_total counter',
-      'SeaweedFS_s3_request_total{bucket="a",code="200",type="GET"} 5',
-      'SeaweedFS_s3_request_total{bucket="we\\"ird",code="404",type="GET"} 2 1700000000000',
-      'up 1',
-      'h_bucket{le="+Inf"} +Inf',
-    ].join('\n'),
-  );
-  assert.deepEqual(samples, [
-    { name: 'SeaweedFS_s3_request_total', labels: { bucket: 'a', code: '200', type: 'GET' }, value: 5 },
-    { name: 'SeaweedFS_s3_request_total', labels: { bucket: 'we"ird', code: '404', type: 'GET' }, value: 2 },
-    { name: 'up', labels: {}, value: 1 },
-    { name: 'h_bucket', labels: { le: '+Inf' }, value: Number.POSITIVE_INFINITY },
-  ]);
-});
+import { createBucket, deleteBucket, type Store, store, storeClient } from './support/store.ts';
 
 describe('SeaweedFS server metrics', () => {
   let s: Store;
@@ -41,7 +22,7 @@ describe('SeaweedFS server metrics', () => {
   });
 
   test('request and error counts per kind equal the requests made; latency is a positive mean', async () => {
-    const source = new ServerMetricsSource(s.metricsUrl!);
+    const source = new ServerMetricsSource(storeClient(s));
     const read = async () => source.scrape([bucket], context());
     const first = await read();
     const count = (obs: typeof first, attrs: Record<string, string>, metric: string = METRICS.bucketRequests.name) =>
@@ -68,7 +49,7 @@ describe('SeaweedFS server metrics', () => {
 
     const all = PUTS + GETS + MISSING + LISTS + 1;
     // The store counts a request just after answering it: wait until the last one is in (not a timed assertion).
-    const probe = new ServerMetricsSource(s.metricsUrl!);
+    const probe = new ServerMetricsSource(storeClient(s));
     const settled = async () =>
       count(await probe.scrape([bucket], context()), { 'rpc.method': 'ALL' }) - count(first, { 'rpc.method': 'ALL' });
     for (let i = 0; i < 50 && (await settled()) < all; i++) await new Promise((r) => setTimeout(r, 100));

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { AnyReceiverFactory } from '@foursignals/receiver-core';
 import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
-import { ConfigError, parseConfig, type RuntimeConfig } from './config.ts';
+import { ConfigError, parseConfig, type RuntimeConfig } from './config/config.ts';
+import { startTelemetry, type Telemetry } from './export/telemetry.ts';
 import { RECEIVER_FACTORIES } from './registry.ts';
-import { type Logger, ReceiversRuntime, stderrLogger } from './runtime.ts';
-import { startTelemetry, type Telemetry } from './telemetry.ts';
+import { type Logger, ReceiversRuntime, stderrLogger } from './runtime/runtime.ts';
 import { VERSION } from './version.ts';
 
 /** Exit codes of `otel-receivers`. */

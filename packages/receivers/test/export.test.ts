@@ -4,17 +4,17 @@ import { after, before, test } from 'node:test';
 import { promName } from '@foursignals/metric-spec';
 import { HEALTH_METRICS } from '@foursignals/receiver-core';
 import { METRICS as PG } from '@foursignals/receiver-postgresql/metrics';
-import { readEndpoints } from '@foursignals/stack';
+import { influxQuery, promValue, stackEndpoints } from '@foursignals/test-support';
 import pg from 'pg';
-import { parseConfig } from '../src/config.ts';
+import { parseConfig } from '../src/config/config.ts';
 import { run } from '../src/main.ts';
 import { RECEIVER_FACTORIES } from '../src/registry.ts';
-import type { Logger } from '../src/runtime.ts';
+import type { Logger } from '../src/runtime/runtime.ts';
 
 // End to end through the real pipeline: the PostgreSQL receiver scrapes the stack's cluster, the runtime exports
 // OTLP http/protobuf (cumulative) to the stack's collector, which remote-writes to Prometheus; the number that
 // arrives must equal PostgreSQL's own count.
-const endpoints = readEndpoints();
+const endpoints = stackEndpoints();
 const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
 const database = `rcve2e_${suffix}`;
 const instance = `postgresql/e2e_${suffix}`;
@@ -35,22 +35,8 @@ function dbUrl(name: string): string {
   return url.toString();
 }
 
-async function promValue(expr: string): Promise<number | undefined> {
-  const res = await fetch(`${endpoints.prometheus_url}/api/v1/query?${new URLSearchParams({ query: expr })}`);
-  const body = (await res.json()) as { status: string; data: { result: { value: [number, string] }[] } };
-  assert.equal(body.status, 'success', expr);
-  if (body.data.result.length > 1) throw new Error(`${expr} matched ${body.data.result.length} series`);
-  const first = body.data.result[0];
-  return first ? Number(first.value[1]) : undefined;
-}
-
 async function influxLast(q: string): Promise<number | undefined> {
-  const params = new URLSearchParams({ db: endpoints.influxdb_database, q });
-  const body = (await (await fetch(`${endpoints.influxdb_url}/query?${params}`)).json()) as {
-    results: { error?: string; series?: { values: unknown[][] }[] }[];
-  };
-  assert.equal(body.results[0]?.error, undefined, q);
-  const value = body.results[0]?.series?.[0]?.values[0]?.[1];
+  const value = (await influxQuery(q))[0]?.values[0]?.[1];
   return value === undefined || value === null ? undefined : Number(value);
 }
 

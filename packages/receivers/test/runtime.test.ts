@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { type AddressInfo, createServer } from 'node:net';
 import { test } from 'node:test';
 import type { AnyReceiverFactory, Observation, ScrapeContext } from '@foursignals/receiver-core';
-import { parseConfig } from '../src/config.ts';
+import { freePort } from '@foursignals/test-support';
+import { parseConfig } from '../src/config/config.ts';
 import { run } from '../src/main.ts';
-import type { Logger } from '../src/runtime.ts';
+import type { Logger } from '../src/runtime/runtime.ts';
 
 // Receivers written for this test (not mocks of a server): one answers at once, one hangs past its timeout and
 // ignores the abort, one fails. They run in the real runtime, exported through the real Prometheus endpoint.
@@ -60,17 +60,6 @@ const factory: AnyReceiverFactory = {
     };
   },
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('instances are isolated: a hanging and a failing target never delay a healthy one; health and metrics are exported', async () => {
   const port = await freePort();

@@ -9,6 +9,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { readEndpoints } from '@foursignals/stack';
+import { type S3StoreClient, sdkStoreClient } from '../../src/client.ts';
+import type { S3ReceiverConfig } from '../../src/config.ts';
 
 export interface Store {
   endpoint: string;
@@ -62,4 +64,22 @@ export async function deleteBucket(s: Store, bucket: string): Promise<void> {
     await s.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
   }
   await s.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
+/** The receiver's listing-mode config for the stack's store (its endpoint, credentials and metrics URL). */
+export function listingConfig(s: Store, extra: Partial<S3ReceiverConfig> = {}): S3ReceiverConfig {
+  return {
+    mode: 'listing',
+    endpoint: s.endpoint,
+    region: s.region,
+    access_key_id: s.credentials.accessKeyId,
+    secret_access_key: s.credentials.secretAccessKey,
+    ...(s.metricsUrl ? { server_metrics: { url: s.metricsUrl } } : {}),
+    ...extra,
+  };
+}
+
+/** The receiver's real client seam on the stack's store. */
+export function storeClient(s: Store): S3StoreClient {
+  return sdkStoreClient(listingConfig(s));
 }

@@ -7,7 +7,7 @@ import {
   type Receiver,
 } from '@foursignals/receiver-core';
 import type { Attributes, BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
-import type { InstanceConfig } from './config.ts';
+import type { InstanceConfig } from '../config/config.ts';
 
 /** Where the runtime writes what it has to say; defaults to stderr with a timestamp. */
 export interface Logger {

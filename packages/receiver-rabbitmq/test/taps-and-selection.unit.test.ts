@@ -1,32 +1,8 @@
-// Fast checks of the pure parts: the exposition-format parser, the x-death reading, selection patterns.
+// Fast checks of the pure parts: the x-death reading, selection patterns, tap names, the redelivery filter.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileSelection } from '../src/config.ts';
-import { parsePrometheusText } from '../src/http.ts';
 import { firstDeath, RedeliveryFilter, tapQueueName } from '../src/taps.ts';
-
-test('parses samples whose label values hold quotes, backslashes, commas, braces and newlines', () => {
-  const text = [
-    '# TYPE rabbitmq_detailed_queue_messages_ready gauge',
-    'rabbitmq_detailed_queue_messages_ready{vhost="/",queue="plain"} 3',
-    'rabbitmq_detailed_queue_messages_ready{vhost="v,1",queue="a \\"b\\" {c}, d\\\\e\\nf"} 42',
-    'rabbitmq_detailed_queue_messages_unacked{vhost="/",queue="plain"} 0',
-    'rabbitmq_identity_info{rabbitmq_node="rabbit@h"} 1',
-    'telemetry_scrape_duration_seconds_count 7',
-    '',
-  ].join('\n');
-  const got = parsePrometheusText(text, (n) => n !== 'rabbitmq_identity_info');
-  assert.deepEqual(got, [
-    { name: 'rabbitmq_detailed_queue_messages_ready', labels: { vhost: '/', queue: 'plain' }, value: 3 },
-    {
-      name: 'rabbitmq_detailed_queue_messages_ready',
-      labels: { vhost: 'v,1', queue: 'a "b" {c}, d\\e\nf' },
-      value: 42,
-    },
-    { name: 'rabbitmq_detailed_queue_messages_unacked', labels: { vhost: '/', queue: 'plain' }, value: 0 },
-    { name: 'telemetry_scrape_duration_seconds_count', labels: {}, value: 7 },
-  ]);
-});
 
 test('the first x-death entry (the latest death) decides queue and reason; unknown reasons are ignored', () => {
   const headers = {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { label, matcher, promLabel, promName, promNames } from '../src/prometheus.ts';
-import type { MetricSpec } from '../src/spec.ts';
+import type { AttributesOf, MetricSpec } from '../src/spec.ts';
 
 // Made-up names: the real ones are written only in their emitters' tables.
 test('OpenTelemetry names translate the way the collector writes them to Prometheus', () => {
@@ -56,4 +56,11 @@ test('typed helpers: a table yields its Prometheus names, labels and matchers', 
   label(TABLE.backends, 'db.name');
   // @ts-expect-error: not one of the attribute's values
   matcher(TABLE.backends, 'example.state', 'sleeping');
+  // a point's attributes (what a receiver records): every declared attribute, values from their sets
+  const point: AttributesOf<typeof TABLE.backends> = { 'db.namespace': 'shop', 'example.state': 'active' };
+  // @ts-expect-error: not one of the attribute's values
+  const wrongValue: AttributesOf<typeof TABLE.backends> = { 'db.namespace': 'shop', 'example.state': 'sleeping' };
+  // @ts-expect-error: an attribute the metric does not declare
+  const wrongKey: AttributesOf<typeof TABLE.backends> = { 'db.name': 'shop', 'example.state': 'idle' };
+  assert.ok(point && wrongValue && wrongKey);
 });

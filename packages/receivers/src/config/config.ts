@@ -1,6 +1,7 @@
 import {
   type AnyReceiverFactory,
   DURATION_PATTERN,
+  endpointBlock,
   parseDuration,
   type ReceiverFactory,
 } from '@foursignals/receiver-core';
@@ -69,33 +70,12 @@ const TOP_SCHEMA = {
       minProperties: 1,
       'x-error': 'expected otlphttp, prometheus or both',
       properties: {
-        otlphttp: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['endpoint'],
-          properties: {
-            endpoint: {
-              type: 'string',
-              pattern: '^https?://',
-              'x-error': 'expected a URL like http://127.0.0.1:4318 (/v1/metrics is added)',
-            },
-            interval: DURATION,
-            timeout: DURATION,
-            headers: { type: 'object', additionalProperties: { type: 'string' } },
-          },
-        },
-        prometheus: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['endpoint'],
-          properties: {
-            endpoint: {
-              type: 'string',
-              pattern: '^[^:/]+:[0-9]{1,5}$',
-              'x-error': 'expected host:port like 127.0.0.1:9464',
-            },
-          },
-        },
+        otlphttp: endpointBlock('^https?://', 'expected a URL like http://127.0.0.1:4318 (/v1/metrics is added)', {
+          interval: DURATION,
+          timeout: DURATION,
+          headers: { type: 'object', additionalProperties: { type: 'string' } },
+        }),
+        prometheus: endpointBlock('^[^:/]+:[0-9]{1,5}$', 'expected host:port like 127.0.0.1:9464'),
       },
     },
     resource: {

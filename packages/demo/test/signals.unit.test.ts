@@ -143,7 +143,9 @@ test('the load generator counts every request it sends, by service, route templa
       durationSec: 2,
       burstEverySec: 0,
     });
-    assert.ok(result.sent > 100, `sent ${result.sent}`);
+    // How many it manages to send in 2 s depends on the machine's load (no timed assertion): that it sent some,
+    // and that every one of them is counted once, does not.
+    assert.ok(result.sent > 0, `sent ${result.sent}`);
     const total = result.counts.reduce((s, r) => s + r.count, 0);
     assert.equal(total, result.sent);
     assert.equal(seen.total(), result.sent, 'the server saw exactly what the generator counted');

@@ -8,7 +8,7 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import type { ExportConfig } from './config.ts';
+import type { ExportConfig } from '../config/config.ts';
 
 /** The process's meter provider and its readers: OTLP http/protobuf (cumulative) and/or a Prometheus endpoint. */
 export interface Telemetry {
