@@ -16,9 +16,10 @@ const wasUp =
   spawnSync(process.execPath, [cli, 'status'], { stdio: 'ignore' }).status === 0;
 
 // Test-only prerequisites (the stack installs its own): redis-server for otel-bootstrap's shared DAU store test,
-// and the extra Node versions of its compatibility test (with this npm and its configuration, into the cache dir).
+// chromium for the signals page's browser test (driven by playwright-core), and the extra Node versions of
+// otel-bootstrap's compatibility test (with this npm and its configuration, into the cache dir).
 try {
-  installPackages(['redis-server'], (m) => console.log(m));
+  installPackages(['redis-server', 'chromium'], (m) => console.log(m));
   installNodeVersions(undefined, (m) => console.log(`npm test: ${m}`));
 } catch (err) {
   console.error(`npm test: ${(err as Error).message}`);

@@ -5,22 +5,17 @@
 // must reach the webhook no sooner than its `for`, within the evaluation and delivery delays after it; the worker is
 // started again: the alert must arrive resolved. The measured time to alert is printed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { PORTS } from '@foursignals/stack';
-import { freePort } from '@foursignals/test-support';
 import { durationSeconds, loadConfig } from '../packages/dashboards/src/config.ts';
 import { CONFIG_FILE, REPO_ROOT } from '../packages/dashboards/src/generate.ts';
 import { noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
 import { MES_QUEUE } from '../packages/demo/src/common/topology.ts';
 import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
-import { type RunningService, startCompany, stopCompany, waitExit } from '../packages/demo/src/supervisor.ts';
 import { label, promName } from '../packages/metric-spec/src/index.ts';
 import { METRICS as RMQ } from '../packages/receiver-rabbitmq/src/metrics.ts';
-import { endpoints, promQuery, waitFor } from './support.ts';
+import { endpoints, type OwnCompany, promQuery, startOwnCompany, waitFor } from './support.ts';
 
 const ALERT = 'MesQueueNoConsumers';
 const config = loadConfig(`${REPO_ROOT}/${CONFIG_FILE}`);
@@ -34,24 +29,12 @@ interface Notification {
 
 const RUN = `alerts-${Date.now().toString(36)}`;
 const VHOST = `foursignals-${RUN}`;
-const dir = mkdtempSync(join(tmpdir(), 'foursignals-alerts-e2e-'));
-const faultsFile = join(dir, 'faults.json');
+let faultsFile: string;
 const received: Notification[] = [];
 let server: Server;
-let company: RunningService[] = [];
+let company: OwnCompany;
 const load = new AbortController();
 let loadDone: Promise<unknown> = Promise.resolve();
-
-/** RabbitMQ management API call with the stack's management user. */
-async function management(method: string, path: string, body?: unknown): Promise<void> {
-  const auth = Buffer.from(`${endpoints.rabbitmq_management_user}:${endpoints.rabbitmq_management_password}`);
-  const res = await fetch(`${endpoints.rabbitmq_management_url}/api/${path}`, {
-    method,
-    headers: { authorization: `Basic ${auth.toString('base64')}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok && res.status !== 404) throw new Error(`${method} /api/${path}: ${res.status} ${await res.text()}`);
-}
 
 before(async () => {
   server = createServer((req, res) => {
@@ -70,31 +53,11 @@ before(async () => {
     server.once('error', reject);
     server.listen(PORTS.alertWebhook, '127.0.0.1', resolve);
   });
-  // A vhost of our own for the company's queues, readable by the stack's RabbitMQ user.
-  await management('PUT', `vhosts/${encodeURIComponent(VHOST)}`, {});
-  await management('PUT', `permissions/${encodeURIComponent(VHOST)}/${endpoints.rabbitmq_management_user}`, {
-    configure: '.*',
-    write: '.*',
-    read: '.*',
-  });
-  writeFaults(faultsFile, noFaults());
-  const ports = { 'mes-api': await freePort(), 'shop-api': await freePort(), 'crm-api': await freePort() };
-  const own = { ...endpoints, rabbitmq_url: `${endpoints.rabbitmq_url}/${encodeURIComponent(VHOST)}` };
-  company = await startCompany({
-    endpoints: own,
-    ports,
-    namespace: VHOST,
-    exportIntervalMs: 2000,
-    faultsFile,
-    logDir: dir,
-  });
+  company = await startOwnCompany(VHOST);
+  faultsFile = company.faultsFile;
   // Orders for the MES until the end of the test (the other services are not needed here).
   loadDone = runLoad({
-    targets: {
-      'mes-api': `http://127.0.0.1:${ports['mes-api']}`,
-      'shop-api': `http://127.0.0.1:${ports['shop-api']}`,
-      'crm-api': `http://127.0.0.1:${ports['crm-api']}`,
-    },
+    targets: company.targets,
     services: ['mes-api'],
     rate: 5,
     durationSec: 0,
@@ -108,14 +71,8 @@ before(async () => {
 after(async () => {
   load.abort();
   await loadDone;
-  stopCompany(company);
-  await waitExit(company);
+  await company?.stop();
   await new Promise((resolve) => server.close(resolve));
-  // best effort: a broker restarted by another test meanwhile must not fail this one
-  await management('DELETE', `vhosts/${encodeURIComponent(VHOST)}`).catch((e: Error) =>
-    console.log(`# could not delete vhost ${VHOST}: ${e.message}`),
-  );
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function ours(n: Notification['alerts'][number]): boolean {

@@ -3,90 +3,40 @@
 // InfluxDB. Checks: the HTTP counts equal the load generator's own counts exactly; every row of the seed's table has
 // a value in Prometheus and in InfluxDB; each fault switch moves its signal while the others stay calm.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort } from '@foursignals/test-support';
 import { type Faults, noFaults, writeFaults } from '../packages/demo/src/common/faults.ts';
+import { MES_QUEUE } from '../packages/demo/src/common/topology.ts';
 import type { CountRow } from '../packages/demo/src/loadgen/counter.ts';
 import { runLoad } from '../packages/demo/src/loadgen/engine.ts';
-import { SEED_ROWS } from '../packages/demo/src/signals/table.ts';
+import { SEED_ROWS, SIGNALS } from '../packages/demo/src/signals/table.ts';
 import { readSignals } from '../packages/demo/src/signals/view.ts';
-import {
-  bootstrapRequire,
-  type CompanyOptions,
-  type RunningService,
-  startCompany,
-  stopCompany,
-  waitExit,
-} from '../packages/demo/src/supervisor.ts';
+import { bootstrapRequire } from '../packages/demo/src/supervisor.ts';
 import { matcher, promName } from '../packages/metric-spec/src/index.ts';
 import { METRICS as APP } from '../packages/otel-bootstrap/src/metrics.ts';
 import { METRICS as PG } from '../packages/receiver-postgresql/src/metrics.ts';
 import { METRICS as RMQ } from '../packages/receiver-rabbitmq/src/metrics.ts';
-import { endpoints, influxQuery, promQuery, waitFor } from './support.ts';
+import { endpoints, influxQuery, type OwnCompany, promQuery, startOwnCompany, waitFor } from './support.ts';
 
 const RUN = `e2e-${Date.now().toString(36)}`;
 const NS = `foursignals-${RUN}`;
 const VHOST = NS;
-const dir = mkdtempSync(join(tmpdir(), 'foursignals-demo-e2e-'));
-const faultsFile = join(dir, 'faults.json');
-let company: RunningService[] = [];
-let targets: Record<'mes-api' | 'shop-api' | 'crm-api', string>;
+let company: OwnCompany;
+let targets: OwnCompany['targets'];
+let faultsFile: string;
 
 function setFaults(f: Partial<Faults>): void {
   writeFaults(faultsFile, { ...noFaults(), ...f });
 }
 
-/** RabbitMQ management API call with the stack's management user. */
-async function management(method: string, path: string, body?: unknown): Promise<void> {
-  const auth = Buffer.from(`${endpoints.rabbitmq_management_user}:${endpoints.rabbitmq_management_password}`);
-  const res = await fetch(`${endpoints.rabbitmq_management_url}/api/${path}`, {
-    method,
-    headers: { authorization: `Basic ${auth.toString('base64')}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok && res.status !== 404) throw new Error(`${method} /api/${path}: ${res.status} ${await res.text()}`);
-}
-
 before(async () => {
   assert.ok(bootstrapRequire(), 'packages/otel-bootstrap must be built (npm run build) for the company to report');
-  // A vhost of our own, so no other run's worker (a background demo, another test's company) drains our queue.
-  await management('PUT', `vhosts/${encodeURIComponent(VHOST)}`, {});
-  await management('PUT', `permissions/${encodeURIComponent(VHOST)}/${endpoints.rabbitmq_management_user}`, {
-    configure: '.*',
-    write: '.*',
-    read: '.*',
-  });
-  setFaults({});
-  const ports = { 'mes-api': await freePort(), 'shop-api': await freePort(), 'crm-api': await freePort() };
-  const own = { ...endpoints, rabbitmq_url: `${endpoints.rabbitmq_url}/${encodeURIComponent(VHOST)}` };
-  const opts: CompanyOptions = {
-    endpoints: own,
-    ports,
-    namespace: NS,
-    exportIntervalMs: 2000,
-    faultsFile,
-    logDir: dir,
-  };
-  company = await startCompany(opts);
-  targets = {
-    'mes-api': `http://127.0.0.1:${ports['mes-api']}`,
-    'shop-api': `http://127.0.0.1:${ports['shop-api']}`,
-    'crm-api': `http://127.0.0.1:${ports['crm-api']}`,
-  };
+  company = await startOwnCompany(NS);
+  targets = company.targets;
+  faultsFile = company.faultsFile;
 });
 
 after(async () => {
-  setFaults({});
-  stopCompany(company);
-  await waitExit(company);
-  // best effort: a broker restarted by another test meanwhile must not fail this one
-  await management('DELETE', `vhosts/${encodeURIComponent(VHOST)}`).catch((e: Error) =>
-    console.log(`# could not delete vhost ${VHOST}: ${e.message}`),
-  );
-  rmSync(dir, { recursive: true, force: true });
+  await company?.stop();
 });
 
 /** Prometheus' count per service/route/method/status for this run (health checks are the harness's own). */
@@ -134,6 +84,7 @@ test('HTTP counts in Prometheus and InfluxDB equal the load generator’s own co
     burstSec: 2,
     faultsFile,
     runId: RUN,
+    everydayTrouble: false,
   });
   assert.ok(result.sent > 400, `sent ${result.sent}`);
   const want = loadCounts(result.counts);
@@ -194,6 +145,8 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
     faultsFile,
     signal: ac.signal,
     runId: `${RUN}c`,
+    // a calm baseline: no rejected or expired orders but the faults'
+    everydayTrouble: false,
   });
   const within = 90_000;
   type Signals = Awaited<ReturnType<typeof faultSignals>>;
@@ -307,6 +260,78 @@ test('each fault switch moves its signal and the others stay calm', async (t) =>
     ac.abort();
     await load;
   }
+});
+
+test('the default load alone moves every signal (rejected and expired orders, 5xx, database errors, new users) and the day’s new users never exceed the day’s active users', async () => {
+  const q = `${matcher(RMQ.deadLettered, 'rabbitmq.vhost.name', VHOST)}, ${matcher(RMQ.deadLettered, 'rabbitmq.queue.name', MES_QUEUE)}`;
+  const dead = promName(RMQ.deadLettered);
+  const reason = (r: 'rejected' | 'expired') => matcher(RMQ.deadLettered, 'rabbitmq.dead_letter.reason', r);
+  const one = async (expr: string) => (await promQuery(expr)).reduce((s, r) => s + r.value, 0);
+  const everyday = async () => ({
+    rejected: await one(`sum(${dead}{${q}, ${reason('rejected')}})`),
+    expired: await one(`sum(${dead}{${q}, ${reason('expired')}})`),
+    mesRollbacks: await one(`sum(${promName(PG.rollbacks)}{${matcher(PG.rollbacks, 'db.namespace', 'mes')}})`),
+  });
+  /** The two rows as the table shows them, read together. */
+  const reconcile: { newToday: number; dau: number }[] = [];
+  const readReconcile = async () => {
+    const vs = await readSignals(
+      endpoints.prometheus_url,
+      SIGNALS.filter((r) => r.id === 'business.new_users.today' || r.id === 'mes-api.dau'),
+    );
+    const newToday = vs.find((v) => v.id === 'business.new_users.today')?.value;
+    const dau = vs.find((v) => v.id === 'mes-api.dau')?.value;
+    if (newToday !== undefined && dau !== undefined) reconcile.push({ newToday, dau });
+  };
+  const base = await waitFor('the everyday signals', everyday, () => true, 60_000);
+  const ac = new AbortController();
+  const load = runLoad({
+    targets,
+    rate: 30,
+    durationSec: 0,
+    burstEverySec: 0,
+    faultsFile,
+    signal: ac.signal,
+    runId: `${RUN}d`,
+  });
+  let counts: CountRow[] = [];
+  try {
+    // a few users the company has never seen: new today and active today
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${targets['mes-api']}/api/orders`, { headers: { 'x-user-id': `probe-${RUN}-${i}` } });
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+    }
+    // the worker holds calculations for 8 s once a minute: urgent orders (3 s deadline) expire meanwhile
+    await waitFor(
+      'rejected and expired orders and a MES DB error from the default load',
+      async () => {
+        await readReconcile();
+        return everyday();
+      },
+      (x) => x.rejected > base.rejected && x.expired > base.expired && x.mesRollbacks > base.mesRollbacks,
+      200_000,
+    );
+  } finally {
+    ac.abort();
+    counts = (await load).counts;
+  }
+  const count = (f: (r: CountRow) => boolean) => counts.filter(f).reduce((s, r) => s + r.count, 0);
+  assert.ok(count((r) => r.status.startsWith('5')) > 0, 'an occasional 5xx');
+  // every resubmitted purchase order is a unique violation in the MES DB: a rolled-back transaction each
+  const conflicts = count((r) => r.service === 'mes-api' && r.route === '/api/orders' && r.status === '409');
+  assert.ok(conflicts > 0, 'resubmitted purchase orders');
+  await waitFor(
+    'a MES DB rollback for every resubmitted purchase order',
+    everyday,
+    (x) => x.mesRollbacks - base.mesRollbacks >= conflicts,
+    60_000,
+  );
+  await readReconcile();
+  assert.ok(reconcile.length >= 3, `read both rows several times: ${JSON.stringify(reconcile)}`);
+  assert.ok(reconcile.at(-1)!.newToday >= 1, `new users today: ${JSON.stringify(reconcile.at(-1))}`);
+  const over = reconcile.filter((r) => Math.round(r.newToday) > r.dau);
+  assert.deepEqual(over, [], 'new users today above the day’s active users');
 });
 
 test('every row of the seed’s table has a value in Prometheus and in InfluxDB', async () => {

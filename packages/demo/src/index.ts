@@ -13,6 +13,8 @@ export { MES_DLQ, MES_DLX, MES_MAX_LENGTH, MES_MESSAGE_TTL_MS, MES_QUEUE } from 
 export type { CountRow } from './loadgen/counter.ts';
 export { type LoadOptions, type LoadResult, runLoad } from './loadgen/engine.ts';
 export { BUSINESS_METRICS, type BusinessMetric } from './metrics.ts';
+export { type Alert, alertConcerns, firingAlerts, rowAlerts } from './signals/alerts.ts';
+export { type PageData, type PageRow, type PageServer, SignalsPage, startSignalsPage } from './signals/page.ts';
 export { SEED_ROWS, SIGNALS, type SignalRow } from './signals/table.ts';
 export { printSignals, readSignals, renderTable, type SignalValue, watchSignals } from './signals/view.ts';
 export {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { RequestCounter } from '../src/loadgen/counter.ts';
 import { runLoad } from '../src/loadgen/engine.ts';
 import userIdentity from '../src/mes-api/user-identity.ts';
 import { calculateCost, checkShape, invalidReason } from '../src/mes-worker/costing.ts';
-import { SEED_ROWS, SIGNALS } from '../src/signals/table.ts';
+import { alertConcerns, rowAlerts } from '../src/signals/alerts.ts';
+import { promqlNow, SEED_ROWS, SIGNALS } from '../src/signals/table.ts';
 import { formatValue } from '../src/signals/view.ts';
 
 test('JWT: signed tokens verify, tampered or expired ones do not', () => {
@@ -81,6 +82,46 @@ test('the signals table: unique ids, every system of the seed present, formats',
     assert.ok(systems.has(s), s);
   assert.equal(formatValue(0.0123, 'seconds'), '12.3 ms');
   assert.equal(formatValue(3 * 1024 * 1024, 'bytes'), '3.0 MiB');
+  assert.equal(formatValue(1234.6, 'total'), '1,235');
+  assert.equal(formatValue(98765.4, 'eur'), '€98,765');
+});
+
+test('business rows say their window; $__today is the range since 00:00 UTC', () => {
+  const business = SIGNALS.filter((r) => r.method === 'Business');
+  for (const r of business)
+    assert.match(r.signal, /today|last 60 min|next 3 h|last 7|last 30/, `${r.id}: "${r.signal}" names its window`);
+  const at = Date.UTC(2026, 0, 2, 10, 30, 15);
+  assert.equal(promqlNow('increase(x[$__today])', at), `increase(x[${10 * 3600 + 30 * 60 + 15}s])`);
+  assert.equal(promqlNow('increase(x[$__today])', Date.UTC(2026, 0, 2, 0, 0, 5)), 'increase(x[60s])');
+});
+
+test('the alerts the page shows per row exist in deploy/prometheus/rules and match by their labels', () => {
+  const rulesDir = join(import.meta.dirname, '..', '..', '..', 'deploy', 'prometheus', 'rules');
+  const names = readdirSync(rulesDir)
+    .filter((f) => f.endsWith('.yml'))
+    .flatMap((f) => [...readFileSync(join(rulesDir, f), 'utf8').matchAll(/- alert: (\w+)/g)].map((m) => m[1]!));
+  const mapped = SEED_ROWS.filter((r) => rowAlerts(r));
+  assert.ok(mapped.length >= 20, `rows with alerts: ${mapped.length}`);
+  for (const row of mapped) {
+    const ra = rowAlerts(row)!;
+    assert.ok(
+      names.some((n) => ra.names.test(n)),
+      `${row.id}: no alert in the rules matches ${ra.names}`,
+    );
+  }
+  const shopErrors = rowAlerts({ id: 'shop-api.errors' });
+  assert.ok(
+    alertConcerns({ labels: { alertname: 'ApiAvailabilityBudgetBurnFast', service_name: 'shop-api' } }, shopErrors),
+  );
+  assert.ok(
+    !alertConcerns({ labels: { alertname: 'ApiAvailabilityBudgetBurnFast', service_name: 'mes-api' } }, shopErrors),
+  );
+  assert.ok(!alertConcerns({ labels: { alertname: 'MesDeadLetters' } }, shopErrors));
+  const dl = rowAlerts({ id: 'rabbitmq.dead_letters' });
+  assert.ok(
+    alertConcerns({ labels: { alertname: 'MesDeadLetters', rabbitmq_queue_name: 'mes.cost-calculation' } }, dl),
+  );
+  assert.ok(!alertConcerns({ labels: { alertname: 'MesDeadLetters', rabbitmq_queue_name: 'other' } }, dl));
 });
 
 test('the load generator counts every request it sends, by service, route template, method and status', async () => {

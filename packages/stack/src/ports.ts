@@ -26,6 +26,7 @@ const BASE_PORTS = {
   s3FilerGrpc: 29340,
   s3Grpc: 29341,
   receiversPrometheus: 29464,
+  signalsPage: 29400,
   mesApi: 29401,
   shopApi: 29402,
   crmApi: 29403,

@@ -8,17 +8,19 @@
 //   fault <name> on|off      flip a fault switch: worker-stop, slow-queries, s3-errors, poison, connection-leak, order-flood
 //   faults [clear]           show (or clear) the fault switches
 //   signals [--json] [--watch] [--interval S]   the seed's table, read back from Prometheus
-//   start [--rate N]         up + live signals view; Ctrl-C stops what it started
+//   page [--port N]          the seed's table as a web page (default port: the stack's plan, 29400)
+//   start [--rate N]         up + the web page + live signals view; Ctrl-C stops what it started
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readEndpoints } from '@foursignals/stack';
+import { PORTS, readEndpoints } from '@foursignals/stack';
 import { FAULT_NAMES, type FaultName, noFaults, readFaults, writeFaults } from '../common/faults.ts';
 import { runLoad } from '../loadgen/engine.ts';
+import { startSignalsPage } from '../signals/page.ts';
 import { printSignals, watchSignals } from '../signals/view.ts';
 import { DEFAULT_PORTS, demoDown, demoStatus, demoUp, ensureDir, faultsFile } from '../supervisor.ts';
 
 const USAGE = `usage: npm run demo -- up [--rate N] | down | status | load [--rate N] [--duration S] [--out FILE] [--json]
-       | fault <${Object.keys(FAULT_NAMES).join('|')}> on|off | faults [clear] | signals [--json] [--watch] [--interval S] | start [--rate N]`;
+       | fault <${Object.keys(FAULT_NAMES).join('|')}> on|off | faults [clear] | signals [--json] [--watch] [--interval S] | page [--port N] | start [--rate N] [--port N]`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -32,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       watch: { type: 'boolean' },
       interval: { type: 'string' },
+      port: { type: 'string' },
       'no-bursts': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -128,11 +131,28 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return (await printSignals(endpoints, values.json ?? false)) ? 0 : 1;
+    case 'page': {
+      const page = await startSignalsPage(endpoints, num(values.port, 'port', PORTS.signalsPage));
+      console.log(`the seed's signals as a web page: ${page.url}  (Ctrl-C stops)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await page.close();
+      return 0;
+    }
     case 'start': {
       const started = await demoUp({ endpoints, rate: num(values.rate, 'rate', 20) });
+      const page = await startSignalsPage(endpoints, num(values.port, 'port', PORTS.signalsPage)).catch(
+        (err: Error) => {
+          console.error(`demo: the web page could not start (${err.message}); the terminal view goes on`);
+          return undefined;
+        },
+      );
       try {
-        await watchSignals(endpoints, num(values.interval, 'interval', 5));
+        await watchSignals(endpoints, num(values.interval, 'interval', 5), page?.url);
       } finally {
+        await page?.close();
         // Ctrl-C stops only what this command started
         if (started) await demoDown(endpoints);
       }

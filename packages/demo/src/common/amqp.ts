@@ -53,15 +53,23 @@ export class Amqp {
     this.channel = ch;
   }
 
-  /** Publishes to a queue through the default exchange and waits for the broker's confirm. */
-  publish(queue: string, body: unknown, headers: Record<string, unknown> = {}): Promise<void> {
+  /**
+   * Publishes to a queue through the default exchange and waits for the broker's confirm. `expirationMs`: the
+   * message's own TTL (it dead-letters as expired when it reaches the head of the queue later than that).
+   */
+  publish(queue: string, body: unknown, headers: Record<string, unknown> = {}, expirationMs?: number): Promise<void> {
     const ch = this.channel;
     if (!ch) return Promise.reject(new Error('rabbitmq is not connected'));
     return new Promise((resolve, reject) => {
       ch.sendToQueue(
         queue,
         Buffer.from(JSON.stringify(body)),
-        { persistent: true, contentType: 'application/json', headers },
+        {
+          persistent: true,
+          contentType: 'application/json',
+          headers,
+          ...(expirationMs !== undefined ? { expiration: String(expirationMs) } : {}),
+        },
         (err) => (err ? reject(err) : resolve()),
       );
     });

@@ -26,8 +26,14 @@ export interface LoadOptions {
   /** The fault switches file (poison, order-flood are the generator's). */
   faultsFile?: string;
   jwtSecret?: string;
-  /** Keeps CRM e-mails unique across runs. */
+  /** Keeps CRM e-mails, new users and PO numbers unique across runs. */
   runId?: string;
+  /**
+   * The everyday trouble of a real company: orders naming a discontinued material (the worker rejects them: dead
+   * letters, reason rejected), urgent orders with a 3 s deadline (some expire in the queue), resubmitted purchase
+   * orders (409, a unique violation in the MES DB). Tests that need a calm baseline turn it off. @default true
+   */
+  everydayTrouble?: boolean;
   signal?: AbortSignal;
   /** Called every second with the running count. */
   onProgress?: (sent: number, counter: RequestCounter) => void;
@@ -60,6 +66,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     users: o.users ?? 400,
     jwtSecret: o.jwtSecret ?? DEFAULT_JWT_SECRET,
     poison: () => faults.poison,
+    everydayTrouble: o.everydayTrouble ?? true,
     runId,
   }).filter((s) => !o.services || o.services.includes(s.service));
   const totalWeight = mix.reduce((s, x) => s + x.weight, 0);

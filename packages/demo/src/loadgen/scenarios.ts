@@ -62,9 +62,20 @@ export interface MixOptions {
   jwtSecret: string;
   /** Whether to send orders the worker rejects (the poison fault). */
   poison: () => boolean;
-  /** A suffix that keeps CRM e-mails unique between runs. */
+  /** A suffix that keeps CRM e-mails, new users and PO numbers unique between runs. */
   runId: string;
+  /** Invalid, urgent and resubmitted orders at an everyday rate (see LoadOptions.everydayTrouble). */
+  everydayTrouble: boolean;
 }
+
+/** Shares of the everyday trouble (of the orders submitted), and of MES requests from a first-time user. */
+export const EVERYDAY = {
+  discontinuedMaterial: 0.015,
+  urgent: 0.25,
+  urgentDeadlineSeconds: 3,
+  resubmitted: 0.03,
+  newUser: 0.002,
+} as const;
 
 /** The realistic mix: weights per route, many users, a share of 4xx and 5xx. */
 export function buildMix(o: MixOptions): Scenario[] {
@@ -72,8 +83,18 @@ export function buildMix(o: MixOptions): Scenario[] {
   const machines = Object.keys(MACHINES);
   const tokens = new Map<string, string>();
 
-  // A skewed user population: a few heavy users, a long tail.
-  const user = () => `user-${String(Math.floor(o.users * rnd() ** 2)).padStart(5, '0')}`;
+  // A skewed user population: a few heavy users, a long tail, and now and then someone new who may come back.
+  const newcomers = new Recent<string>(200);
+  let newcomerSerial = 0;
+  const user = (): string => {
+    if (chance(EVERYDAY.newUser)) {
+      const u = `new-${o.runId}-${newcomerSerial++}`;
+      newcomers.push(u);
+      return u;
+    }
+    if (chance(0.02)) return newcomers.pick() ?? user();
+    return `user-${String(Math.floor(o.users * rnd() ** 2)).padStart(5, '0')}`;
+  };
   const identity = (u: string): Record<string, string> => {
     const r = rnd();
     if (r < 0.01) return {}; // forgot to authenticate: 401
@@ -93,14 +114,24 @@ export function buildMix(o: MixOptions): Scenario[] {
     if (status !== 202) return;
     recentOrders.push([u, (body as { id: number }).id]);
   };
-  const orderBody = () => {
+  let poSerial = 0;
+  const recentPos = new Recent<[string, string]>(100);
+  const orderBody = (u: string) => {
     const poisoned = o.poison();
+    const trouble = o.everydayTrouble;
+    const discontinued = trouble && chance(EVERYDAY.discontinuedMaterial);
+    const resubmit =
+      trouble && chance(EVERYDAY.resubmitted) ? recentPos.items.find(([owner]) => owner === u) : undefined;
+    const poNumber = resubmit?.[1] ?? `PO-${o.runId}-${poSerial++}`;
+    if (!resubmit) recentPos.push([u, poNumber]);
     return {
+      poNumber,
+      ...(trouble && chance(EVERYDAY.urgent) ? { deadlineSeconds: EVERYDAY.urgentDeadlineSeconds } : {}),
       product: pick(['pump-housing', 'gearbox', 'control-cabinet', 'conveyor-frame', 'valve-block', 'fan-unit']),
       quantity: int(1, 500),
-      materials: Array.from({ length: int(1, 5) }, () => ({ sku: pick(materials), qty: int(1, 20) })).concat(
-        poisoned ? [{ sku: 'unobtainium', qty: 1 }] : [],
-      ),
+      materials: Array.from({ length: int(1, 5) }, () => ({ sku: pick(materials), qty: int(1, 20) }))
+        .concat(poisoned ? [{ sku: 'unobtainium', qty: 1 }] : [])
+        .concat(discontinued ? [{ sku: 'steel-sheet-s185', qty: int(1, 20) }] : []),
       operations: Array.from({ length: int(1, 6) }, () => ({ machine: pick(machines), minutes: int(1, 90) })),
     };
   };
@@ -128,7 +159,7 @@ export function buildMix(o: MixOptions): Scenario[] {
       weight: 12,
       next: () => {
         const u = user();
-        const body = chance(0.03) ? { product: 'gearbox', quantity: -1 } : orderBody();
+        const body = chance(0.03) ? { product: 'gearbox', quantity: -1 } : orderBody(u);
         return {
           service: 'mes-api',
           route: '/api/orders',

@@ -68,12 +68,19 @@ app.post('/api/orders', async (req, res) => {
   const spec = checkShape(req.body);
   if (typeof spec === 'string') throw new HttpError(400, spec);
   if (!amqp.channel) throw new HttpError(503, 'queue unavailable');
-  const r = await db.query<{ id: string }>(
-    'INSERT INTO orders (user_id, product, quantity, spec) VALUES ($1, $2, $3, $4) RETURNING id',
-    [user, spec.product, spec.quantity, JSON.stringify(spec)],
-  );
+  // the unique index on (user, PO number) catches a resubmitted order: the database says so, we answer 409
+  const r = await db
+    .query<{ id: string }>(
+      'INSERT INTO orders (user_id, product, quantity, spec, po_number) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      [user, spec.product, spec.quantity, JSON.stringify(spec), spec.poNumber ?? null],
+    )
+    .catch((err: { code?: string }) => {
+      if (err.code === '23505') throw new HttpError(409, `purchase order ${spec.poNumber} was already submitted`);
+      throw err;
+    });
   const id = Number(r.rows[0]!.id);
-  await amqp.publish(MES_QUEUE, { id, user, ...spec });
+  const ttl = spec.deadlineSeconds === undefined ? undefined : spec.deadlineSeconds * 1000;
+  await amqp.publish(MES_QUEUE, { id, user, ...spec }, {}, ttl);
   received.add(1);
   res.status(202).location(`/api/orders/${id}`).json({ id, status: 'queued' });
 });

@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS orders (
 );
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS report_key text;
 CREATE INDEX IF NOT EXISTS orders_user_idx ON orders (user_id, id DESC);
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS po_number text;
+CREATE UNIQUE INDEX IF NOT EXISTS orders_user_po_idx ON orders (user_id, po_number);
 `;
 
 export const MES_SCHEMA_LOCK = 7_100_001;

@@ -30,6 +30,10 @@ export interface OrderSpec {
   quantity: number;
   materials: { sku: string; qty: number }[];
   operations: { machine: string; minutes: number }[];
+  /** The customer's purchase-order number: unique per user (a resubmission is a conflict). */
+  poNumber?: string;
+  /** An urgent quote: worthless after this many seconds (the order expires in the queue). */
+  deadlineSeconds?: number;
 }
 
 export interface CostResult {
@@ -55,7 +59,14 @@ export function checkShape(body: unknown): OrderSpec | string {
     if (typeof m?.sku !== 'string' || typeof m.qty !== 'number') return 'materials[]: {sku, qty}';
   for (const o of b.operations as Record<string, unknown>[])
     if (typeof o?.machine !== 'string' || typeof o.minutes !== 'number') return 'operations[]: {machine, minutes}';
+  if (b.poNumber !== undefined && (typeof b.poNumber !== 'string' || b.poNumber.length === 0 || b.poNumber.length > 64))
+    return 'poNumber: a string of 1..64 characters';
+  const d = b.deadlineSeconds;
+  if (d !== undefined && (!Number.isInteger(d) || (d as number) < 1 || (d as number) > 86_400))
+    return 'deadlineSeconds: an integer 1..86400';
   return {
+    ...(b.poNumber !== undefined ? { poNumber: b.poNumber as string } : {}),
+    ...(d !== undefined ? { deadlineSeconds: d as number } : {}),
     product: b.product,
     quantity: b.quantity as number,
     materials: b.materials as OrderSpec['materials'],

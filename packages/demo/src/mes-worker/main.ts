@@ -20,9 +20,23 @@ const faults = new FaultWatcher(env.faultsFile, () => void syncConsumer());
 const db = new Db(env.mesDatabaseUrl, faults, 4);
 const calculated = businessCounter('mesOrdersCalculated');
 
+/**
+ * Once a minute the worker re-reads its machine rates (a stand-in for a sync with the ERP) and holds calculations
+ * for a few seconds meanwhile. Orders wait in the queue; urgent ones whose deadline passes there expire (dead
+ * letters, reason expired): the everyday trickle of expired orders. The consumer stays registered throughout.
+ */
+const RATES_SYNC_EVERY_MS = 60_000;
+const RATES_SYNC_MS = 8_000;
+let ratesSyncUntil = 0;
+setInterval(() => {
+  ratesSyncUntil = Date.now() + RATES_SYNC_MS;
+}, RATES_SYNC_EVERY_MS).unref();
+
 await ensureSchema(db.pool, MES_SCHEMA_LOCK, MES_SCHEMA);
 
 async function handle(ch: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
+  const hold = ratesSyncUntil - Date.now();
+  if (hold > 0) await new Promise((r) => setTimeout(r, hold));
   let body: unknown;
   try {
     body = JSON.parse(msg.content.toString('utf8'));

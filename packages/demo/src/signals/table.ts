@@ -8,7 +8,8 @@ import { METRICS as RMQ } from '@foursignals/receiver-rabbitmq/metrics';
 import { METRICS as S3 } from '@foursignals/receiver-s3/metrics';
 import { BUSINESS_METRICS as BUSINESS } from '../metrics.ts';
 
-export type Format = 'rps' | 'percent' | 'seconds' | 'bytes' | 'count' | 'per_min' | 'eur' | 'per_hour' | 'per_day';
+/** How a value is shown; `total` is a count rounded to a whole number, `eur` an amount in euros. */
+export type Format = 'rps' | 'percent' | 'seconds' | 'bytes' | 'count' | 'total' | 'per_min' | 'eur';
 
 export interface SignalRow {
   /** Stable key for `--json` and the tests. */
@@ -18,7 +19,10 @@ export interface SignalRow {
   method: 'RED' | 'USE' | 'Golden signals' | 'Business';
   signal: string;
   format: Format;
-  /** Evaluated as an instant query; several series are shown by `by` labels. Empty result = missing. */
+  /**
+   * Evaluated as an instant query; several series are shown by `by` labels. Empty result = missing. `$__today` stands
+   * for the range since 00:00 UTC (see `promqlNow`).
+   */
   promql: string;
   by?: string[];
   /** The measurement (as the collector writes it to InfluxDB) and an InfluxQL condition on its tags. */
@@ -161,6 +165,64 @@ const WORK_QUEUE_INFLUX = `"rabbitmq.queue.name" = 'mes.cost-calculation'`;
 const REASON = label(RMQ.deadLettered, 'rabbitmq.dead_letter.reason');
 const BUCKET = label(S3.bucketSize, 'aws.s3.bucket');
 
+/** The placeholder for "since 00:00 UTC" in a row's PromQL. */
+export const TODAY = '$__today';
+
+/** A row's PromQL as evaluated at `nowMs`: `$__today` becomes the seconds since 00:00 UTC (at least a minute). */
+export function promqlNow(promql: string, nowMs = Date.now()): string {
+  const sinceMidnight = Math.floor((nowMs % 86_400_000) / 1000);
+  return promql.replaceAll(TODAY, `${Math.max(60, sinceMidnight)}s`);
+}
+
+type BusinessCounter = (typeof BUSINESS)[keyof typeof BUSINESS];
+
+/** A business counter today and over the last 60 minutes. */
+function counterRows(key: string, what: string, counter: BusinessCounter, format: Format): SignalRow[] {
+  const row = { system: 'Business', method: 'Business', format, influx: { measurement: counter.name } } as const;
+  const name = promName(counter);
+  return [
+    {
+      ...row,
+      id: `business.${key}.today`,
+      signal: `${what} today (since 00:00 UTC)`,
+      promql: `sum(increase(${name}[${TODAY}]))`,
+    },
+    { ...row, id: `business.${key}.hour`, signal: `${what}, last 60 min`, promql: `sum(increase(${name}[1h]))` },
+  ];
+}
+
+/**
+ * The next 3 hours of a business counter, forecast from its own trend: the per-second rate over the last 2 hours,
+ * extended linearly to the middle of the coming 3 hours (never below 0).
+ */
+function forecastRow(key: string, what: string, counter: BusinessCounter, format: Format): SignalRow {
+  return {
+    id: `business.${key}.forecast`,
+    system: 'Business',
+    method: 'Business',
+    signal: `${what}, next 3 h (forecast: linear trend of the last 2 h)`,
+    format,
+    promql: `clamp_min(3 * 3600 * predict_linear((sum(rate(${promName(counter)}[5m])))[2h:1m], 5400), 0)`,
+    influx: { measurement: counter.name },
+  };
+}
+
+/** Distinct MES API users over a window of the bootstrap's active-users gauge. */
+function activeUsersRow(key: string, signal: string, window: 'week' | 'month'): SignalRow {
+  return {
+    id: `business.${key}`,
+    system: 'Business',
+    method: 'Business',
+    signal,
+    format: 'count',
+    promql: `max(last_over_time(${promName(APP.usersActive)}{${SERVICE}="mes-api",${matcher(APP.usersActive, 'app.users.window', window)}}[${LIVE}]))`,
+    influx: {
+      measurement: APP.usersActive.name,
+      where: `"service.name" = 'mes-api' AND "app.users.window" = '${window}'`,
+    },
+  };
+}
+
 export const SIGNALS: SignalRow[] = [
   // MES (cost calculation): USE of the worker, where the CPU goes
   ...useRows('MES (cost calculation)', 'mes-worker', 'USE'),
@@ -203,7 +265,7 @@ export const SIGNALS: SignalRow[] = [
     id: 'mes-api.dau',
     system: 'MES API',
     method: 'Golden signals',
-    signal: 'DAU (daily active users)',
+    signal: 'DAU (distinct users today, UTC)',
     format: 'count',
     promql: `max(last_over_time(${promName(APP.usersActive)}{${SERVICE}="mes-api",${matcher(APP.usersActive, 'app.users.window', 'day')}}[${LIVE}]))`,
     influx: { measurement: APP.usersActive.name, where: `"service.name" = 'mes-api'` },
@@ -253,43 +315,25 @@ export const SIGNALS: SignalRow[] = [
     by: [BUCKET],
     influx: { measurement: S3.bucketSize.name },
   },
-  // Business
+  // Business: each number says its window. "today" = since 00:00 UTC, "last 60 min" = the hour up to now; counters
+  // are read with increase() (restarts of a service do not reset them); forecasts extend the same counters' trend.
+  ...counterRows('new_users', 'new users', BUSINESS.usersNew, 'total'),
+  activeUsersRow('wau', 'WAU (distinct MES API users, last 7 UTC days)', 'week'),
+  activeUsersRow('mau', 'MAU (distinct MES API users, last 30 UTC days)', 'month'),
+  ...counterRows('shop_orders', 'shop orders', BUSINESS.shopOrders, 'total'),
+  forecastRow('shop_orders', 'shop orders', BUSINESS.shopOrders, 'total'),
+  ...counterRows('revenue', 'revenue', BUSINESS.shopRevenue, 'eur'),
+  forecastRow('revenue', 'revenue', BUSINESS.shopRevenue, 'eur'),
   {
-    id: 'business.new_users',
+    id: 'business.orders_calculated.hour',
     system: 'Business',
     method: 'Business',
-    signal: 'new users /day',
-    format: 'per_day',
-    promql: `86400 * sum(rate(${promName(BUSINESS.usersNew)}[15m]))`,
-    influx: { measurement: BUSINESS.usersNew.name },
-  },
-  {
-    id: 'business.shop_orders',
-    system: 'Business',
-    method: 'Business',
-    signal: 'shop orders /h',
-    format: 'per_hour',
-    promql: `3600 * sum(rate(${promName(BUSINESS.shopOrders)}[5m]))`,
-    influx: { measurement: BUSINESS.shopOrders.name },
-  },
-  {
-    id: 'business.revenue',
-    system: 'Business',
-    method: 'Business',
-    signal: 'revenue /h',
-    format: 'eur',
-    promql: `3600 * sum(rate(${promName(BUSINESS.shopRevenue)}[5m]))`,
-    influx: { measurement: BUSINESS.shopRevenue.name },
-  },
-  {
-    id: 'business.orders_calculated',
-    system: 'Business',
-    method: 'Business',
-    signal: 'orders calculated /h (production load)',
-    format: 'per_hour',
-    promql: `3600 * sum(rate(${promName(BUSINESS.mesOrdersCalculated)}[5m]))`,
+    signal: 'production load: orders calculated, last 60 min',
+    format: 'total',
+    promql: `sum(increase(${promName(BUSINESS.mesOrdersCalculated)}[1h]))`,
     influx: { measurement: BUSINESS.mesOrdersCalculated.name },
   },
+  forecastRow('orders_calculated', 'orders calculated', BUSINESS.mesOrdersCalculated, 'total'),
 ];
 
 /** The rows the seed's own table asks for (business rows are extra). */

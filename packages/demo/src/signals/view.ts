@@ -1,6 +1,6 @@
 import type { Endpoints } from '@foursignals/stack';
 import { promQuery, type Sample } from './query.ts';
-import { type Format, SIGNALS, type SignalRow } from './table.ts';
+import { type Format, promqlNow, SIGNALS, type SignalRow } from './table.ts';
 
 /** A row of the view with its current value(s); `samples` empty = missing (never shown as zero). */
 export interface SignalValue {
@@ -22,7 +22,7 @@ export async function readSignals(prometheusUrl: string, rows: SignalRow[] = SIG
     rows.map(async (row): Promise<SignalValue> => {
       const base = { id: row.id, system: row.system, method: row.method, signal: row.signal, format: row.format };
       try {
-        const samples = (await promQuery(prometheusUrl, row.promql)).filter((s) => Number.isFinite(s.value));
+        const samples = (await promQuery(prometheusUrl, promqlNow(row.promql))).filter((s) => Number.isFinite(s.value));
         const series = samples.map((s: Sample) => ({ labels: pick(s.labels, row.by ?? []), value: s.value }));
         series.sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
         return {
@@ -64,28 +64,29 @@ export function formatValue(v: number, f: Format): string {
     }
     case 'count':
       return Number.isInteger(v) ? String(v) : v.toFixed(1);
+    case 'total':
+      return Math.round(v).toLocaleString('en');
     case 'per_min':
       return `${v.toFixed(1)}/min`;
-    case 'per_hour':
-      return `${v.toFixed(0)}/h`;
-    case 'per_day':
-      return `${v.toFixed(0)}/day`;
     case 'eur':
-      return `€${v.toFixed(0)}/h`;
+      return `€${Math.round(v).toLocaleString('en')}`;
   }
 }
 
-function cell(v: SignalValue): string {
+/** A series' name from its `by` labels ('all' when it has none). */
+export function seriesName(labels: Record<string, string>): string {
+  return (
+    Object.values(labels)
+      .filter((x) => x !== '')
+      .join(' ') || 'all'
+  );
+}
+
+/** A row's value(s) as the table shows them: `missing`, one value, or one value per series. */
+export function formatCell(v: SignalValue): string {
   if (v.missing) return v.error ? 'missing (query failed)' : 'missing';
   if (v.value !== undefined) return formatValue(v.value, v.format);
-  return v.series
-    .map((s) => {
-      const key = Object.values(s.labels)
-        .filter((x) => x !== '')
-        .join(' ');
-      return `${key || 'all'} ${formatValue(s.value, v.format)}`;
-    })
-    .join(', ');
+  return v.series.map((s) => `${seriesName(s.labels)} ${formatValue(s.value, v.format)}`).join(', ');
 }
 
 /** The table as text (no colours when `color` is false). */
@@ -101,7 +102,7 @@ export function renderTable(values: SignalValue[], e: Endpoints, color = false):
     const sys = v.system === last ? '' : v.system;
     if (sys && last) lines.push('');
     last = v.system;
-    const val = cell(v);
+    const val = formatCell(v);
     lines.push(
       `${bold(sys.padEnd(w1))}  ${dim((sys ? v.method : '').padEnd(14))}  ${v.signal.padEnd(w2)}  ${v.missing ? red(val) : val}`,
     );
@@ -122,8 +123,8 @@ export async function printSignals(e: Endpoints, json: boolean): Promise<boolean
   return !values.every((v) => v.error);
 }
 
-/** The live view: redraws every `intervalSec` until Ctrl-C (resolves then). */
-export async function watchSignals(e: Endpoints, intervalSec = 5): Promise<void> {
+/** The live view: redraws every `intervalSec` until Ctrl-C (resolves then); `pageUrl` is named in its header. */
+export async function watchSignals(e: Endpoints, intervalSec = 5, pageUrl?: string): Promise<void> {
   let stop = false;
   const onSig = () => {
     stop = true;
@@ -134,7 +135,8 @@ export async function watchSignals(e: Endpoints, intervalSec = 5): Promise<void>
     while (!stop) {
       const values = await readSignals(e.prometheus_url);
       const head = `foursignals — the seed's signals, live from Prometheus (every ${intervalSec} s; Ctrl-C stops)  ${new Date().toISOString()}`;
-      process.stdout.write(`\x1b[2J\x1b[H${head}\n\n${renderTable(values, e, process.stdout.isTTY)}\n`);
+      const page = pageUrl ? `the same as a web page: ${pageUrl}\n` : '';
+      process.stdout.write(`\x1b[2J\x1b[H${head}\n${page}\n${renderTable(values, e, process.stdout.isTTY)}\n`);
       for (let i = 0; i < intervalSec * 10 && !stop; i++) await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
