@@ -90,7 +90,14 @@ async function traceSink(): Promise<{ url: string; serverSpans: () => string[]; 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/v1/traces`, serverSpans: () => names, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${port}/v1/traces`,
+    serverSpans: () => names,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }
 
 test('a host with sdk-node tracing beside the bootstrap: its spans arrive, and the rules count each request once', async () => {

@@ -65,10 +65,14 @@ export async function startApp(
   );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const t = setTimeout(() => reject(new Error(`app ${app} did not start: ${err}`)), 20_000);
+    // A child that never reports its port is killed: its open pipes would keep the test run alive.
+    const t = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`app ${app} did not start: ${err}`));
+    }, 60_000);
     proc.stdout!.on('data', (d) => {
       out += d;
-      const m = /\{"port":(\d+)\}/.exec(out);
+      const m = /\{"port":(\d+)[,}]/.exec(out);
       if (m) {
         clearTimeout(t);
         resolve(Number(m[1]));
