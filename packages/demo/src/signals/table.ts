@@ -176,6 +176,15 @@ export function promqlNow(promql: string, nowMs = Date.now()): string {
 
 type BusinessCounter = (typeof BUSINESS)[keyof typeof BUSINESS];
 
+/**
+ * What a business counter counted in a window, exactly: increase() extrapolates to the window's edges and would
+ * show 16.5 new users for 11 (and more new users than active ones). Business counters start at 0 and a restarted
+ * service is a new series, so the growth of each series inside the window is its max minus its min.
+ */
+function countedIn(name: string, window: string): string {
+  return `sum(max_over_time(${name}[${window}]) - min_over_time(${name}[${window}]))`;
+}
+
 /** A business counter today and over the last 60 minutes. */
 function counterRows(key: string, what: string, counter: BusinessCounter, format: Format): SignalRow[] {
   const row = { system: 'Business', method: 'Business', format, influx: { measurement: counter.name } } as const;
@@ -185,9 +194,9 @@ function counterRows(key: string, what: string, counter: BusinessCounter, format
       ...row,
       id: `business.${key}.today`,
       signal: `${what} today (since 00:00 UTC)`,
-      promql: `sum(increase(${name}[${TODAY}]))`,
+      promql: countedIn(name, TODAY),
     },
-    { ...row, id: `business.${key}.hour`, signal: `${what}, last 60 min`, promql: `sum(increase(${name}[1h]))` },
+    { ...row, id: `business.${key}.hour`, signal: `${what}, last 60 min`, promql: countedIn(name, '1h') },
   ];
 }
 
@@ -316,7 +325,7 @@ export const SIGNALS: SignalRow[] = [
     influx: { measurement: S3.bucketSize.name },
   },
   // Business: each number says its window. "today" = since 00:00 UTC, "last 60 min" = the hour up to now; counters
-  // are read with increase() (restarts of a service do not reset them); forecasts extend the same counters' trend.
+  // are read as each series' growth in the window (see countedIn); forecasts extend the same counters' trend.
   ...counterRows('new_users', 'new users', BUSINESS.usersNew, 'total'),
   activeUsersRow('wau', 'WAU (distinct MES API users, last 7 UTC days)', 'week'),
   activeUsersRow('mau', 'MAU (distinct MES API users, last 30 UTC days)', 'month'),
@@ -330,7 +339,7 @@ export const SIGNALS: SignalRow[] = [
     method: 'Business',
     signal: 'production load: orders calculated, last 60 min',
     format: 'total',
-    promql: `sum(increase(${promName(BUSINESS.mesOrdersCalculated)}[1h]))`,
+    promql: countedIn(promName(BUSINESS.mesOrdersCalculated), '1h'),
     influx: { measurement: BUSINESS.mesOrdersCalculated.name },
   },
   forecastRow('orders_calculated', 'orders calculated', BUSINESS.mesOrdersCalculated, 'total'),
