@@ -203,6 +203,13 @@ describe('docker-compose deployment', () => {
       for (const m of text.matchAll(/"datasource":\s*\{\s*"type":\s*"([^"]+)",\s*"uid":\s*"([^"$]+)"/g)) {
         used.set(m[2]!, m[1]!);
       }
+      // Panels name a data source variable (${prometheus}); its default is the uid provisioning must provide.
+      const dashboard = JSON.parse(text) as {
+        templating?: { list?: { type: string; query?: string; current?: { value?: string } }[] };
+      };
+      for (const v of dashboard.templating?.list ?? []) {
+        if (v.type === 'datasource' && v.current?.value && v.query) used.set(v.current.value, v.query);
+      }
     }
     assert.ok(used.size > 0, 'no data source references found in the dashboards');
     for (const [uid, type] of used) assert.equal(byUid.get(uid), type, `data source ${uid} (${type}) not provisioned`);
