@@ -274,10 +274,19 @@ test('the default load alone moves every signal (rejected and expired orders, 5x
   });
   /** The two rows as the table shows them, read together. */
   const reconcile: { newToday: number; dau: number }[] = [];
+  // The two rows as the table computes them, scoped to this test's company: other tests' companies on the same
+  // stack add new users today while their DAU gauges have gone stale, which says nothing about one company.
+  const scoped = (promql: string) =>
+    promql.replace(/\b([a-z_]+)(\{|\[)/g, (m, name: string, open: string) =>
+      name.startsWith('app_users_') ? `${name}{service_namespace="${NS}"${open === '{' ? ',' : '}['}` : m,
+    );
   const readReconcile = async () => {
     const vs = await readSignals(
       endpoints.prometheus_url,
-      SIGNALS.filter((r) => r.id === 'business.new_users.today' || r.id === 'mes-api.dau'),
+      SIGNALS.filter((r) => r.id === 'business.new_users.today' || r.id === 'mes-api.dau').map((r) => ({
+        ...r,
+        promql: scoped(r.promql),
+      })),
     );
     const newToday = vs.find((v) => v.id === 'business.new_users.today')?.value;
     const dau = vs.find((v) => v.id === 'mes-api.dau')?.value;
