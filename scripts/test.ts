@@ -16,10 +16,11 @@ const wasUp =
   spawnSync(process.execPath, [cli, 'status'], { stdio: 'ignore' }).status === 0;
 
 // Test-only prerequisites (the stack installs its own): redis-server for otel-bootstrap's shared DAU store test,
-// chromium for the signals page's browser test (driven by playwright-core), and the extra Node versions of
+// chromium for the signals page's browser test (driven by playwright-core), openssl for the OTLP mTLS test's
+// throw-away certificates (not on every minimal Debian), and the extra Node versions of
 // otel-bootstrap's compatibility test (with this npm and its configuration, into the cache dir).
 try {
-  installPackages(['redis-server', 'chromium'], (m) => console.log(m));
+  installPackages(['redis-server', 'chromium', 'openssl'], (m) => console.log(m));
   installNodeVersions(undefined, (m) => console.log(`npm test: ${m}`));
 } catch (err) {
   console.error(`npm test: ${(err as Error).message}`);
