@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertGolden, readJson, replaying } from '@foursignals/test-support';
+import { assertGolden, readJson, replaying, scrapeRecorded } from '@foursignals/test-support';
 import type { PostgresqlFixture } from '../scripts/record-fixtures.ts';
 import type { PostgresqlClient } from '../src/client.ts';
 import { METRICS } from '../src/metrics.ts';
@@ -18,18 +18,7 @@ for (const file of readdirSync(join(TESTDATA, 'fixtures'))) {
   test(`${file}: ${fixture.description}`, async () => {
     const client = replaying<PostgresqlClient>(fixture.calls);
     const receiver = new PostgresqlReceiver('postgresql/fixture', fixture.config, async () => client);
-    const scrapes = [];
-    for (let i = 0; i < fixture.scrapes; i++) {
-      const warnings: string[] = [];
-      const observations = await receiver.scrape({
-        signal: new AbortController().signal,
-        warn: (m) => warnings.push(m),
-      });
-      for (const o of observations) assert.ok(NAMES.has(o.metric), `${o.metric} is not in the metric table`);
-      scrapes.push({ warnings, observations });
-    }
-    await receiver.shutdown();
-    assertGolden(join(TESTDATA, 'expected', file), scrapes);
+    assertGolden(join(TESTDATA, 'expected', file), await scrapeRecorded(receiver, fixture.scrapes, NAMES));
   });
 }
 

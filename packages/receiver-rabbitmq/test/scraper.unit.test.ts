@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mock, test } from 'node:test';
-import { assertGolden, readJson, replaying } from '@foursignals/test-support';
+import { assertGolden, readJson, replaying, scrapeRecorded } from '@foursignals/test-support';
 import type { RabbitMQFixture } from '../scripts/record-fixtures.ts';
 import type { RabbitMQClient } from '../src/client.ts';
 import { METRICS } from '../src/metrics.ts';
@@ -21,18 +21,9 @@ for (const file of readdirSync(join(TESTDATA, 'fixtures'))) {
     t.after(() => mock.timers.reset());
     const receiver = new RabbitMQReceiver('rabbitmq/fixture', fixture.config, replaying<RabbitMQClient>(fixture.calls));
     await receiver.nodeCountersRead;
-    const scrapes = [];
-    for (const now of fixture.scrapeTimes) {
-      mock.timers.setTime(now);
-      const warnings: string[] = [];
-      const observations = await receiver.scrape({
-        signal: new AbortController().signal,
-        warn: (m) => warnings.push(m),
-      });
-      for (const o of observations) assert.ok(NAMES.has(o.metric), `${o.metric} is not in the metric table`);
-      scrapes.push({ warnings, observations: structuredClone(observations) });
-    }
-    await receiver.shutdown();
+    const scrapes = await scrapeRecorded(receiver, fixture.scrapeTimes.length, NAMES, (i) =>
+      mock.timers.setTime(fixture.scrapeTimes[i]!),
+    );
     assertGolden(join(TESTDATA, 'expected', file), scrapes);
   });
 }

@@ -155,3 +155,32 @@ export function assertGolden(file: string, actual: unknown): void {
   }
   assert.deepEqual(normalised, expected, `differs from ${file} (if the change is intended: npm run goldens)`);
 }
+
+/** A receiver as the golden tests drive it (structural, so this package needs no receiver dependency). */
+export interface GoldenScraper {
+  scrape(ctx: { signal: AbortSignal; warn: (message: string) => void }): Promise<readonly { metric: string }[]>;
+  shutdown(): Promise<void> | void;
+}
+
+/**
+ * Runs `times` scrapes on recorded client answers, checks that every observation names a declared metric, shuts
+ * the receiver down, and returns each scrape's warnings and observations for assertGolden. `beforeScrape` sets
+ * what a scrape depends on (e.g. the mocked clock).
+ */
+export async function scrapeRecorded(
+  receiver: GoldenScraper,
+  times: number,
+  metricNames: ReadonlySet<string>,
+  beforeScrape: (index: number) => void = () => {},
+): Promise<{ warnings: string[]; observations: unknown[] }[]> {
+  const scrapes: { warnings: string[]; observations: unknown[] }[] = [];
+  for (let i = 0; i < times; i++) {
+    beforeScrape(i);
+    const warnings: string[] = [];
+    const observations = await receiver.scrape({ signal: new AbortController().signal, warn: (m) => warnings.push(m) });
+    for (const o of observations) assert.ok(metricNames.has(o.metric), `${o.metric} is not in the metric table`);
+    scrapes.push({ warnings, observations: structuredClone([...observations]) });
+  }
+  await receiver.shutdown();
+  return scrapes;
+}

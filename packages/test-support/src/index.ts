@@ -1,11 +1,13 @@
 // Shared by every test and benchmark in the repo (one copy instead of one per test file).
 export {
   assertGolden,
+  type GoldenScraper,
   type RecordedCall,
   type RecordedError,
   readJson,
   recording,
   replaying,
+  scrapeRecorded,
   updatingGoldens,
   writeJson,
 } from './fixtures.ts';
