@@ -294,6 +294,7 @@ test('the default load alone moves every signal (rejected and expired orders, 5x
   };
   const base = await waitFor('the everyday signals', everyday, () => true, 60_000);
   const ac = new AbortController();
+  let serverErrors = 0; // the load's own live count of 5xx answers
   const load = runLoad({
     targets,
     rate: 30,
@@ -302,6 +303,12 @@ test('the default load alone moves every signal (rejected and expired orders, 5x
     faultsFile,
     signal: ac.signal,
     runId: `${RUN}d`,
+    onProgress: (_sent, counter) => {
+      serverErrors = counter
+        .rows()
+        .filter((r) => r.status.startsWith('5'))
+        .reduce((s, r) => s + r.count, 0);
+    },
   });
   let counts: CountRow[] = [];
   try {
@@ -332,12 +339,13 @@ test('the default load alone moves every signal (rejected and expired orders, 5x
     }
     // the worker holds calculations for 8 s once a minute: urgent orders (3 s deadline) expire meanwhile
     await waitFor(
-      'rejected and expired orders and a MES DB error from the default load',
+      'rejected and expired orders, a MES DB error and a 5xx from the default load',
       async () => {
         await readReconcile();
-        return everyday();
+        return { ...(await everyday()), serverErrors };
       },
-      (x) => x.rejected > base.rejected && x.expired > base.expired && x.mesRollbacks > base.mesRollbacks,
+      (x) =>
+        x.rejected > base.rejected && x.expired > base.expired && x.mesRollbacks > base.mesRollbacks && x.serverErrors > 0,
       200_000,
     );
   } finally {

@@ -200,18 +200,25 @@ function counterRows(key: string, what: string, counter: BusinessCounter, format
   ];
 }
 
+/** History a trend needs before it is extrapolated 90 minutes ahead (a few minutes of start-up ramp are not one). */
+export const FORECAST_MIN_HISTORY_MINUTES = 30;
+
 /**
  * The next 3 hours of a business counter, forecast from its own trend: the per-second rate over the last 2 hours,
- * extended linearly to the middle of the coming 3 hours (never below 0).
+ * extended linearly to the middle of the coming 3 hours (never below 0). Until the rate has
+ * FORECAST_MIN_HISTORY_MINUTES of history, the forecast is the current rate (last 15 min) held for 3 hours.
  */
 function forecastRow(key: string, what: string, counter: BusinessCounter, format: Format): SignalRow {
+  const rate = `sum(rate(${promName(counter)}[5m]))`;
+  const trend = `clamp_min(3 * 3600 * predict_linear((${rate})[2h:1m], 5400), 0)`;
+  const enoughHistory = `count_over_time((${rate})[2h:1m]) >= ${FORECAST_MIN_HISTORY_MINUTES}`;
   return {
     id: `business.${key}.forecast`,
     system: 'Business',
     method: 'Business',
-    signal: `${what}, next 3 h (forecast: linear trend of the last 2 h)`,
+    signal: `${what}, next 3 h (forecast: linear trend of the last 2 h; the current rate until ${FORECAST_MIN_HISTORY_MINUTES} min of history)`,
     format,
-    promql: `clamp_min(3 * 3600 * predict_linear((sum(rate(${promName(counter)}[5m])))[2h:1m], 5400), 0)`,
+    promql: `(${trend} and on () (${enoughHistory})) or 3 * 3600 * sum(rate(${promName(counter)}[15m]))`,
     influx: { measurement: counter.name },
   };
 }
