@@ -14,7 +14,7 @@ export interface RowAlerts {
 }
 
 const API = /^(mes-api|shop-api|crm-api)\.(rps|errors|latency_p95)$/;
-const PROCESS = /^(mes-api|mes-worker|shop-api|crm-api)\.(cpu|memory)$/;
+const PROCESS = /^(mes-api|mes-worker|mes-scheduler|shop-api|crm-api)\.(cpu|memory)$/;
 const DB = /^db\.([^.]+)\.(errors|duration|connections|rps)$/;
 const QUEUE = 'mes.cost-calculation';
 // the label names come from the emitters' metric tables, as the rules' do

@@ -242,6 +242,8 @@ function activeUsersRow(key: string, signal: string, window: 'week' | 'month'): 
 export const SIGNALS: SignalRow[] = [
   // MES (cost calculation): USE of the worker, where the CPU goes
   ...useRows('MES (cost calculation)', 'mes-worker', 'USE'),
+  // the MES scheduler is no Node program: the collector watches its process by name (hostmetrics), same rows
+  ...useRows('MES (scheduler, not Node)', 'mes-scheduler', 'USE'),
   // RabbitMQ: USE
   {
     id: 'rabbitmq.in_flight',
