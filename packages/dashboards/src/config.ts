@@ -48,6 +48,9 @@ export interface AlertConfig {
     predictWindow: string;
     predictAhead: string;
     predictMinRatio: number;
+    deadLetterFactor: number;
+    deadLettersFloorPerMinute: number;
+    deadLettersFor: string;
   };
   databases: {
     connectionsRatio: number;
@@ -243,6 +246,9 @@ export function parseConfig(raw: unknown, source = 'config'): AlertConfig {
       predictWindow: r.duration(queues, 'predict_window', 'queues'),
       predictAhead: r.duration(queues, 'predict_ahead', 'queues'),
       predictMinRatio: r.ratio(queues, 'predict_min_ratio', 'queues'),
+      deadLetterFactor: r.number(queues, 'dead_letter_factor', 'queues', 1, 1000),
+      deadLettersFloorPerMinute: r.number(queues, 'dead_letters_floor_per_minute', 'queues', 0, 1e9),
+      deadLettersFor: r.duration(queues, 'dead_letters_for', 'queues'),
     },
     databases: {
       connectionsRatio: r.ratio(db, 'connections_ratio', 'databases'),

@@ -19,6 +19,10 @@ export function mesRules(config: AlertConfig): RuleFile {
   const mes = `${L.service}=~"${anyOf(config.mes.services)}"`;
   const work = workQueueMatchers(config);
   const byQueue = `${L.vhost}, ${L.queue}`;
+  // dead-letter reasons: lost to overflow or a poison loop, or the everyday invalid and late orders
+  const LOST = `${L.deadLetterReason}=~"maxlen|delivery_limit"`;
+  const EVERYDAY = `${L.deadLetterReason}=~"rejected|expired"`;
+  const usual = `avg_over_time(${DEAD_LETTERS_RATE}[1d] offset 30m)`;
   return {
     name: 'mes',
     groups: [
@@ -108,13 +112,38 @@ export function mesRules(config: AlertConfig): RuleFile {
           }),
           alert(config, {
             alert: 'MesDeadLetters',
-            expr: `sum by (${byQueue}, ${L.deadLetterReason}) (increase(${M.rmq.deadLettered}[5m])) > 0`,
+            expr:
+              `sum by (${byQueue}, ${L.deadLetterReason}) ` +
+              `(increase(${M.rmq.deadLettered}{${LOST}}[5m])) > 0`,
             severity: 'warning',
-            summary: `Orders dead-lettered from {{ $labels.${L.queue} }} ({{ $labels.${L.deadLetterReason} }})`,
+            summary: `Orders lost from {{ $labels.${L.queue} }} ({{ $labels.${L.deadLetterReason} }})`,
             description:
               `{{ $value | humanize }} messages died in {{ $labels.${L.queue} }} in the last 5 minutes with ` +
-              `reason {{ $labels.${L.deadLetterReason} }} (rejected = invalid orders, expired = waited too long, ` +
-              'maxlen = queue overflow, delivery_limit = poison messages).',
+              `reason {{ $labels.${L.deadLetterReason} }} (maxlen = the queue overflowed, delivery_limit = a ` +
+              'poison message was redelivered until the broker gave up). Neither happens in a healthy system.',
+          }),
+          alert(config, {
+            alert: 'MesDeadLettersAboveUsual',
+            expr:
+              `${DEAD_LETTERS_RATE}{${EVERYDAY}} > ${num(q.deadLettersFloorPerMinute / 60)}
+` +
+              `and
+(
+  ${DEAD_LETTERS_RATE} > ${num(q.deadLetterFactor)} * ${usual}
+` +
+              `  or
+  ${DEAD_LETTERS_RATE} unless ${usual}
+)`,
+            for: q.deadLettersFor,
+            severity: 'warning',
+            summary:
+              `{{ $labels.${L.queue} }} dead-letters more {{ $labels.${L.deadLetterReason} }} orders than usual`,
+            description:
+              `{{ $value | humanize }} messages/s died in {{ $labels.${L.queue} }} with reason ` +
+              `{{ $labels.${L.deadLetterReason} }} over the last 5 minutes, for ${q.deadLettersFor}: more than ` +
+              `${num(q.deadLetterFactor)}x the queue's mean of the day before and more than ` +
+              `${num(q.deadLettersFloorPerMinute)} a minute (rejected = invalid orders, expired = orders that ` +
+              'waited past their deadline). A trickle of both is everyday; this is not.',
           }),
         ],
       },

@@ -52,7 +52,7 @@ export function rowAlerts(row: Pick<SignalRow, 'id'>): RowAlerts | undefined {
     case 'rabbitmq.consumers':
       return { names: /^MesQueueNoConsumers$/, labels: queue };
     case 'rabbitmq.dead_letters':
-      return { names: /^MesDeadLetters$/, labels: queue };
+      return { names: /^MesDeadLetters(AboveUsual)?$/, labels: queue };
     case 's3.errors':
       return { names: /^S3(Client|Store)ErrorRatioHigh$/, labels: {} };
     case 's3.latency_p95':
