@@ -112,9 +112,7 @@ export function mesRules(config: AlertConfig): RuleFile {
           }),
           alert(config, {
             alert: 'MesDeadLetters',
-            expr:
-              `sum by (${byQueue}, ${L.deadLetterReason}) ` +
-              `(increase(${M.rmq.deadLettered}{${LOST}}[5m])) > 0`,
+            expr: `sum by (${byQueue}, ${L.deadLetterReason}) ` + `(increase(${M.rmq.deadLettered}{${LOST}}[5m])) > 0`,
             severity: 'warning',
             summary: `Orders lost from {{ $labels.${L.queue} }} ({{ $labels.${L.deadLetterReason} }})`,
             description:
@@ -136,8 +134,7 @@ export function mesRules(config: AlertConfig): RuleFile {
 )`,
             for: q.deadLettersFor,
             severity: 'warning',
-            summary:
-              `{{ $labels.${L.queue} }} dead-letters more {{ $labels.${L.deadLetterReason} }} orders than usual`,
+            summary: `{{ $labels.${L.queue} }} dead-letters more {{ $labels.${L.deadLetterReason} }} orders than usual`,
             description:
               `{{ $value | humanize }} messages/s died in {{ $labels.${L.queue} }} with reason ` +
               `{{ $labels.${L.deadLetterReason} }} over the last 5 minutes, for ${q.deadLettersFor}: more than ` +

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { httpOk, readPid, spawnDaemon, stopPid } from '../daemon.ts';
@@ -23,27 +23,55 @@ export function collectorBinary(ctx: StackContext): string {
  * The processes the collector reports (docs/processes.md): the stack's MES, or FOURSIGNALS_WATCHED_PROCESSES (a file
  * of your own in the same form). Written into the state directory on every call, so it follows the code.
  */
-function watchedProcessesFile(ctx: StackContext): string {
-  if (process.env.FOURSIGNALS_WATCHED_PROCESSES) return process.env.FOURSIGNALS_WATCHED_PROCESSES;
+function watchedProcessesFile(ctx: StackContext, env: NodeJS.ProcessEnv): string {
+  if (env.FOURSIGNALS_WATCHED_PROCESSES) return env.FOURSIGNALS_WATCHED_PROCESSES;
   const file = join(ctx.state, NAME, 'watched-processes.yaml');
   mkdirSync(join(ctx.state, NAME), { recursive: true });
   writeFileSync(file, watchedProcessesConfig());
   return file;
 }
 
+/** OTLP over gRPC, as the otlp exporter takes it: host:port, optionally with an http(s):// scheme. */
+const OTLP_GRPC_ENDPOINT = /^(https?:\/\/)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
 /**
  * The configuration files: the shared config (or FOURSIGNALS_COLLECTOR_CONFIG) plus the overlays named in
  * FOURSIGNALS_COLLECTOR_OVERLAYS (comma-separated names from otel-collector/overlays/), overlays/forward.yaml when
  * OTLP_FORWARD_ENDPOINT is set (traces and logs go there instead of being dropped), and the watched processes.
+ * Every problem with these variables is reported together, each naming its variable, before anything starts.
  */
-export function collectorConfigArgs(ctx: StackContext): string[] {
-  const files = [process.env.FOURSIGNALS_COLLECTOR_CONFIG || join(ctx.repo, 'otel-collector', 'config.yaml')];
-  const overlays = (process.env.FOURSIGNALS_COLLECTOR_OVERLAYS ?? '').split(',').filter(Boolean);
-  if (process.env.OTLP_FORWARD_ENDPOINT) overlays.push('forward');
-  for (const overlay of overlays) {
-    files.push(join(ctx.repo, 'otel-collector', 'overlays', overlay.endsWith('.yaml') ? overlay : `${overlay}.yaml`));
+export function collectorConfigArgs(ctx: StackContext, env: NodeJS.ProcessEnv = process.env): string[] {
+  const problems: string[] = [];
+  const overlayDir = join(ctx.repo, 'otel-collector', 'overlays');
+  const config = env.FOURSIGNALS_COLLECTOR_CONFIG || join(ctx.repo, 'otel-collector', 'config.yaml');
+  if (env.FOURSIGNALS_COLLECTOR_CONFIG && !existsSync(config)) {
+    problems.push(`FOURSIGNALS_COLLECTOR_CONFIG=${config}: no such file`);
   }
-  files.push(watchedProcessesFile(ctx));
+  const overlays = (env.FOURSIGNALS_COLLECTOR_OVERLAYS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => (o.endsWith('.yaml') ? o.slice(0, -'.yaml'.length) : o));
+  const known = readdirSync(overlayDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length));
+  for (const o of overlays) {
+    if (!known.includes(o)) {
+      problems.push(
+        `FOURSIGNALS_COLLECTOR_OVERLAYS: no overlay "${o}" in otel-collector/overlays (have: ${known.join(', ')})`,
+      );
+    }
+  }
+  const forward = env.OTLP_FORWARD_ENDPOINT;
+  if (forward !== undefined && forward !== '') {
+    if (OTLP_GRPC_ENDPOINT.test(forward)) overlays.push('forward');
+    else
+      problems.push(`OTLP_FORWARD_ENDPOINT=${forward}: expected host:port of an OTLP gRPC endpoint (e.g. tempo:4317)`);
+  }
+  const watched = env.FOURSIGNALS_WATCHED_PROCESSES;
+  if (watched && !existsSync(watched)) problems.push(`FOURSIGNALS_WATCHED_PROCESSES=${watched}: no such file`);
+  if (problems.length > 0) throw new Error(`collector configuration:\n  ${problems.join('\n  ')}`);
+  const files = [config, ...overlays.map((o) => join(overlayDir, `${o}.yaml`)), watchedProcessesFile(ctx, env)];
   return files.flatMap((f) => ['--config', f]);
 }
 
