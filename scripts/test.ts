@@ -44,7 +44,11 @@ const turbo = spawn(
 );
 let passed = 0;
 let failed = 0;
+let cancelled = 0;
 let buffered = '';
+// What failed, kept to be printed again at the very end: CI shows only the tail of a long run.
+const failures: string[] = [];
+const FAILURE_LINE = /✖|\bnot ok\b|ℹ cancelled [1-9]|ERROR|AssertionError|Error:|exited \(\d+\)/;
 turbo.stdout.on('data', (chunk: Buffer) => {
   process.stdout.write(chunk);
   buffered += chunk.toString();
@@ -54,11 +58,15 @@ turbo.stdout.on('data', (chunk: Buffer) => {
     const m = /# (pass|fail) (\d+)\s*$/.exec(line) ?? /^\s*(?:\S+: )?ℹ (pass|fail) (\d+)\s*$/.exec(line);
     if (m?.[1] === 'pass') passed += Number(m[2]);
     if (m?.[1] === 'fail') failed += Number(m[2]);
+    const c = /^\s*(?:\S+: )?ℹ cancelled (\d+)\s*$/.exec(line);
+    if (c) cancelled += Number(c[1]);
+    if (FAILURE_LINE.test(line) && failures.length < 200) failures.push(line);
   }
 });
 const code: number = await new Promise((resolve) => turbo.on('close', (c) => resolve(c ?? 1)));
 
 if (!wasUp && process.env.FOURSIGNALS_KEEP_STACK !== '1')
   spawnSync(process.execPath, [cli, 'down'], { stdio: 'inherit', cwd: repo });
-console.log(`\ntests: ${passed} passed, ${failed} failed`);
-process.exit(code !== 0 || failed > 0 ? 1 : passed === 0 ? 1 : 0);
+if (failures.length > 0) console.log(`\nwhat failed (again, from above):\n${failures.join('\n')}`);
+console.log(`\ntests: ${passed} passed, ${failed} failed${cancelled > 0 ? `, ${cancelled} cancelled` : ''}`);
+process.exit(code !== 0 || failed > 0 || cancelled > 0 ? 1 : passed === 0 ? 1 : 0);
