@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { collectorConfigArgs } from '../src/services/collector.ts';
+import { mesCommandLinePattern, watchedProcessesConfig } from '../src/services/mes.ts';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 
@@ -64,5 +65,15 @@ test('good collector variables become the config files, the forward overlay adde
     const files = collectorConfigArgs(ctx(state), {}).filter((_, i) => i % 2 === 1);
     assert.equal(files.length, 2);
     assert.equal(files[1], join(state, 'collector', 'watched-processes.yaml'));
+  });
+});
+
+test("the stack's MES is recognised by its own script path, so two stacks on one host don't see each other's", () => {
+  withState((state) => {
+    const pattern = new RegExp(mesCommandLinePattern(ctx(state)));
+    assert.ok(pattern.test(`perl ${join(state, 'mes', 'foursignals-mes.pl')}`));
+    assert.ok(!pattern.test('perl /var/lib/foursignals/mes/foursignals-mes.pl'));
+    assert.ok(!pattern.test(`perl ${join(state, 'mes', 'foursignals-mesXpl')}`), 'the dot is literal');
+    assert.match(watchedProcessesConfig(ctx(state)), /IsMatch\(attributes\["process.command_line"\], "/);
   });
 });

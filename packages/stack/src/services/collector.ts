@@ -27,7 +27,7 @@ function watchedProcessesFile(ctx: StackContext, env: NodeJS.ProcessEnv): string
   if (env.FOURSIGNALS_WATCHED_PROCESSES) return env.FOURSIGNALS_WATCHED_PROCESSES;
   const file = join(ctx.state, NAME, 'watched-processes.yaml');
   mkdirSync(join(ctx.state, NAME), { recursive: true });
-  writeFileSync(file, watchedProcessesConfig());
+  writeFileSync(file, watchedProcessesConfig(ctx));
   return file;
 }
 
