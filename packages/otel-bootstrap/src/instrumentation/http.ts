@@ -15,9 +15,10 @@ const START = Symbol('foursignals.otel-bootstrap.start');
 
 const WATCHED = Symbol('foursignals.otel-bootstrap.watched');
 
-type Req = IncomingMessage & { [START]?: number; [ROUTE]?: string };
+type Req = IncomingMessage & { [ROUTE]?: string };
+type Res = ServerResponse & { [START]?: number };
 /** `_httpMessage`: the response Node is writing on this connection (the one a closing connection cuts short). */
-type Sock = Socket & { [WATCHED]?: boolean; _httpMessage?: ServerResponse | null };
+type Sock = Socket & { [WATCHED]?: boolean; _httpMessage?: Res | null };
 
 export const KNOWN_METHODS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
   GET: 'GET',
@@ -49,9 +50,9 @@ function socketCloseListener(this: Sock): void {
   const response = this._httpMessage;
   if (response === null || response === undefined || metrics === undefined || !metrics.enabled) return;
   const request = response.req as Req | undefined;
-  const t0 = request?.[START];
+  const t0 = response[START];
   if (request === undefined || t0 === undefined || response.writableFinished) return;
-  request[START] = undefined;
+  response[START] = undefined;
   const seconds = (performance.now() - t0) / 1000;
   const status = response.headersSent ? response.statusCode : 0;
   metrics.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds, request, true);
@@ -74,9 +75,11 @@ export class HttpServerMetrics {
   ignoredServer: unknown;
 
   private readonly startListener = (msg: unknown): void => {
-    const m = msg as { request: Req; server: unknown };
+    const m = msg as { request: Req; response: Res; server: unknown };
+    // The start time goes on the response: Node has just created it and set its fields, so every response has the
+    // same hidden class here and the property is added by the inline cache.
+    m.response[START] = performance.now();
     const request = m.request;
-    request[START] = performance.now();
     // A client gone before the response finished publishes no finish event: the connection's close tells. One
     // listener per connection, not per request (a keep-alive connection carries many requests).
     const socket = request.socket as Sock | null;
@@ -87,10 +90,10 @@ export class HttpServerMetrics {
   };
 
   private readonly finishListener = (msg: unknown): void => {
-    const { request, response, server } = msg as { request: Req; response: ServerResponse; server: unknown };
-    const t0 = request[START];
+    const { request, response, server } = msg as { request: Req; response: Res; server: unknown };
+    const t0 = response[START];
     if (t0 === undefined || !this.enabled || server === this.ignoredServer) return;
-    request[START] = undefined;
+    response[START] = undefined;
     const seconds = (performance.now() - t0) / 1000;
     const status = response.statusCode;
     this.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds, request, false);
