@@ -112,7 +112,7 @@ function switchToSdk(state: State): void {
 function hasData(state: State): boolean {
   return (
     state.http.series > 0 ||
-    state.httpClient.table.cells.size > 0 ||
+    state.httpClient.table.series > 0 ||
     state.libs.s3.cells.size > 0 ||
     state.libs.db.cells.size > 0 ||
     state.libs.sent.values.size > 0

@@ -8,6 +8,7 @@ import { DailyActiveUsers, jwtClaim } from '../src/dau/active-users.ts';
 import { HyperLogLog } from '../src/dau/hll.ts';
 import { containerId } from '../src/export/resource.ts';
 import { HttpServerMetrics } from '../src/instrumentation/http.ts';
+import { ClientTable, portOf } from '../src/instrumentation/http-client.ts';
 import { operationName } from '../src/instrumentation/libraries.ts';
 import { METRICS } from '../src/metrics.ts';
 
@@ -283,5 +284,77 @@ describe('the OTEL_* contract', () => {
     assert.equal(cpu.points[0]!.value, 2);
     assert.equal(mem.points[0]!.value, 7);
     assert.equal(mem.delta, undefined);
+  });
+});
+
+describe('http.client.request.duration table', () => {
+  test('the Host header port, without a substring', () => {
+    assert.equal(portOf('example.com:8080'), 8080);
+    assert.equal(portOf('[::1]:8443'), 8443);
+    assert.equal(portOf('[::1]'), 0);
+    assert.equal(portOf('example.com'), 0);
+    assert.equal(portOf('example.com:'), 0);
+    assert.equal(portOf(':80'), 0);
+    assert.equal(portOf('example.com:99999'), 0);
+  });
+
+  test('one series per method, address, port, scheme and outcome; a cap with one overflow series', () => {
+    const t = new ClientTable(4);
+    t.record('GET', 'api', 80, false, 200, undefined, 0.01);
+    t.record('GET', 'api', 80, false, 200, undefined, 0.02);
+    t.record('GET', 'api', 80, true, 200, undefined, 0.01);
+    t.record('GET', 'api', 80, false, 404, undefined, 0.01);
+    t.record('GET', 'api', 80, false, undefined, 'ECONNREFUSED', 0.01);
+    t.record('POST', 'api', 80, false, 200, undefined, 0.01);
+    const cells = [...t.all()];
+    assert.deepEqual(
+      cells.map((c) => [c.attributes, c.count]),
+      [
+        [
+          {
+            'http.request.method': 'GET',
+            'server.address': 'api',
+            'server.port': 80,
+            'url.scheme': 'http',
+            'http.response.status_code': 200,
+          },
+          2,
+        ],
+        [
+          {
+            'http.request.method': 'GET',
+            'server.address': 'api',
+            'server.port': 80,
+            'url.scheme': 'http',
+            'http.response.status_code': 404,
+            'error.type': '404',
+          },
+          1,
+        ],
+        [
+          {
+            'http.request.method': 'GET',
+            'server.address': 'api',
+            'server.port': 80,
+            'url.scheme': 'http',
+            'error.type': 'ECONNREFUSED',
+          },
+          1,
+        ],
+        [
+          {
+            'http.request.method': 'GET',
+            'server.address': 'api',
+            'server.port': 80,
+            'url.scheme': 'https',
+            'http.response.status_code': 200,
+          },
+          1,
+        ],
+        [{ 'otel.metric.overflow': true }, 1],
+      ],
+    );
+    assert.equal(t.series, 4);
+    assert.equal(t.overflowCount, 1);
   });
 });

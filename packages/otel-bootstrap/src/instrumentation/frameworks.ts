@@ -19,6 +19,8 @@ import { ROUTE } from './http.ts';
 const dc = process.getBuiltinModule('node:diagnostics_channel');
 
 const BASE = Symbol('foursignals.otel-bootstrap.base');
+const JOIN_BASE = Symbol('foursignals.otel-bootstrap.join-base');
+const JOINED = Symbol('foursignals.otel-bootstrap.joined');
 const PATCHED = Symbol.for('foursignals.otel-bootstrap.patched');
 
 // biome-ignore lint/suspicious/noExplicitAny: wrappers forward arbitrary library signatures
@@ -32,18 +34,36 @@ function markPatched(target: object): boolean {
   return true;
 }
 
+type Route = { path: unknown; [JOIN_BASE]?: string; [JOINED]?: string };
+
+/**
+ * `base + path`, remembered on the route for the last base it was joined to: a route mounted under a router gets
+ * the same string object every request (the mount templates are cached the same way, so the base is identical and
+ * the comparison is a pointer test). No concatenation per request, and the Map lookup of the hot path finds a
+ * flat string whose hash is already computed.
+ */
+function joinRoute(route: Route, base: string, path: string): string {
+  if (route[JOIN_BASE] === base) return route[JOINED]!;
+  const joined = base + path;
+  route[JOIN_BASE] = base;
+  route[JOINED] = joined;
+  return joined;
+}
+
 /** Patches an Express Route class (express 4 `lib/router/route.js`, `router` 2 `lib/route.js`). */
 export function patchExpressRoute(Route: unknown): void {
   const proto = (Route as { prototype?: { dispatch?: AnyFn } } | undefined)?.prototype;
   if (typeof proto?.dispatch !== 'function' || !markPatched(proto)) return;
   const dispatch = proto.dispatch;
-  proto.dispatch = function patchedDispatch(this: { path: unknown }, req: Req, res: unknown, done: unknown) {
+  proto.dispatch = function patchedDispatch(this: Route, req: Req, res: unknown, done: unknown) {
     try {
       const p = this.path;
       const path = typeof p === 'string' ? p : String(p);
       const base = req[BASE];
-      if (base !== undefined) req[ROUTE] = base + path;
+      if (base !== undefined) req[ROUTE] = joinRoute(this, base, path);
       else {
+        // Mounted where our use() wrapper did not see it (a regular expression or an array mount path): the real
+        // base URL, as Express itself reports it.
         const b = req.baseUrl;
         req[ROUTE] = b ? b + path : path;
       }
@@ -63,10 +83,21 @@ function mountWrapper(template: string, fn: AnyFn): AnyFn {
 }
 
 function makeMountWrapper(template: string, fn: AnyFn): AnyFn {
+  // The template under the enclosing mounts, remembered for the last enclosing base (see joinRoute).
+  let lastPrev: string | undefined;
+  let lastJoined = template;
+  const base = (prev: string | undefined): string => {
+    if (prev === undefined) return template;
+    if (prev !== lastPrev) {
+      lastPrev = prev;
+      lastJoined = prev + template;
+    }
+    return lastJoined;
+  };
   if (fn.length === 4) {
     return function mountedErrorHandler(this: unknown, err: unknown, req: Req, res: unknown, next: AnyFn) {
       const prev = req[BASE];
-      req[BASE] = (prev ?? '') + template;
+      req[BASE] = base(prev);
       return fn.call(this, err, req, res, function restore(this: unknown, ...args: unknown[]) {
         req[BASE] = prev;
         return next.apply(this, args);
@@ -75,7 +106,7 @@ function makeMountWrapper(template: string, fn: AnyFn): AnyFn {
   }
   return function mounted(this: unknown, req: Req, res: unknown, next: AnyFn) {
     const prev = req[BASE];
-    req[BASE] = (prev ?? '') + template;
+    req[BASE] = base(prev);
     return fn.call(this, req, res, function restore(this: unknown, ...args: unknown[]) {
       req[BASE] = prev;
       return next.apply(this, args);

@@ -3,8 +3,10 @@
 // `undici:request:headers`, `undici:request:error`; Node's built-in fetch publishes them too). Like the server side:
 // no wrapping, no context, one start time on the request object and a keyed histogram with a series cap, so a
 // service calling many hosts stays bounded. The duration ends when the response headers arrive (or the request
-// fails): a response body the caller never reads must not keep a measurement open.
-import { type Cell, KeyedHistogram } from '../aggregation/histogram.ts';
+// fails): a response body the caller never reads must not keep a measurement open. Like the server's table, the
+// series are found through nested maps of the values themselves (no key string, attribute object or closure per
+// request).
+import { Cell, record } from '../aggregation/histogram.ts';
 import { HTTP_DURATION_BUCKETS } from '../metrics.ts';
 import { KNOWN_METHODS } from './http.ts';
 
@@ -46,8 +48,81 @@ export function ownEndpoint(url: string): OwnEndpoint | undefined {
   }
 }
 
+/**
+ * method -> server.address -> port and scheme (`port * 2 + 1` for https) -> outcome (the status, or the error type of
+ * a request that got no response) -> cell, with a series cap folding new combinations into one overflow cell.
+ */
+export class ClientTable {
+  readonly bounds = HTTP_DURATION_BUCKETS;
+  readonly table = new Map<string, Map<string, Map<number, Map<number | string, Cell>>>>();
+  readonly maxSeries: number;
+  series = 0;
+  overflow: Cell | undefined;
+  overflowCount = 0;
+
+  constructor(maxSeries: number) {
+    this.maxSeries = maxSeries;
+  }
+
+  record(
+    method: string,
+    address: string,
+    port: number,
+    https: boolean,
+    status: number | undefined,
+    error: string | undefined,
+    seconds: number,
+  ): void {
+    let byAddress = this.table.get(method);
+    if (byAddress === undefined) {
+      byAddress = new Map();
+      this.table.set(method, byAddress);
+    }
+    let byPort = byAddress.get(address);
+    if (byPort === undefined) {
+      byPort = new Map();
+      byAddress.set(address, byPort);
+    }
+    const portKey = https ? port * 2 + 1 : port * 2;
+    let byOutcome = byPort.get(portKey);
+    if (byOutcome === undefined) {
+      byOutcome = new Map();
+      byPort.set(portKey, byOutcome);
+    }
+    const outcome = error ?? status ?? 0;
+    let cell = byOutcome.get(outcome);
+    if (cell === undefined) {
+      if (this.series >= this.maxSeries) {
+        this.overflowCount++;
+        this.overflow ??= new Cell(this.bounds.length, { 'otel.metric.overflow': true });
+        record(this.overflow, this.bounds, seconds);
+        return;
+      }
+      const errorType = error ?? (status !== undefined && status >= 400 ? String(status) : undefined);
+      const a: Cell['attributes'] = {
+        'http.request.method': method,
+        'server.address': address,
+        'server.port': port,
+        'url.scheme': https ? 'https' : 'http',
+      };
+      if (status !== undefined) a['http.response.status_code'] = status;
+      if (errorType !== undefined) a['error.type'] = errorType;
+      cell = new Cell(this.bounds.length, a);
+      byOutcome.set(outcome, cell);
+      this.series++;
+    }
+    record(cell, this.bounds, seconds);
+  }
+
+  *all(): Iterable<Cell> {
+    for (const byAddress of this.table.values())
+      for (const byPort of byAddress.values()) for (const byOutcome of byPort.values()) yield* byOutcome.values();
+    if (this.overflow) yield this.overflow;
+  }
+}
+
 export class HttpClientMetrics {
-  readonly table = new KeyedHistogram(HTTP_DURATION_BUCKETS, CLIENT_MAX_SERIES);
+  readonly table = new ClientTable(CLIENT_MAX_SERIES);
   private readonly own: OwnEndpoint | undefined;
   /** undici origins (`https://api.example.com:8443`) parsed once each; bounded like the series. */
   private readonly origins = new Map<string, Target>();
@@ -62,26 +137,22 @@ export class HttpClientMetrics {
 
   private readonly httpFinish = (msg: unknown): void => {
     const { request, response } = msg as { request: HttpRequest; response: { statusCode?: number } };
-    const t = this.httpTarget(request);
-    if (t !== undefined) this.finish(request, request.method, t, response.statusCode, undefined);
+    this.http(request, response.statusCode, undefined);
   };
 
   private readonly httpError = (msg: unknown): void => {
     const { request, error } = msg as { request: HttpRequest; error: unknown };
-    const t = this.httpTarget(request);
-    if (t !== undefined) this.finish(request, request.method, t, undefined, errorType(error));
+    this.http(request, undefined, errorType(error));
   };
 
   private readonly undiciHeaders = (msg: unknown): void => {
     const { request, response } = msg as { request: UndiciRequest; response: { statusCode?: number } };
-    const t = this.undiciTarget(request);
-    if (t !== undefined) this.finish(request, request.method, t, response.statusCode, undefined);
+    this.undici(request, response.statusCode, undefined);
   };
 
   private readonly undiciError = (msg: unknown): void => {
     const { request, error } = msg as { request: UndiciRequest; error: unknown };
-    const t = this.undiciTarget(request);
-    if (t !== undefined) this.finish(request, request.method, t, undefined, errorType(error));
+    this.undici(request, undefined, errorType(error));
   };
 
   subscribe(http: boolean, undici: boolean): void {
@@ -97,26 +168,23 @@ export class HttpClientMetrics {
     }
   }
 
-  private httpTarget(request: HttpRequest): Target | undefined {
-    if (request[START] === undefined) return undefined;
-    const scheme = request.protocol === 'https:' ? 'https' : 'http';
+  private http(request: HttpRequest, status: number | undefined, error: string | undefined): void {
+    if (request[START] === undefined) return;
+    const https = request.protocol === 'https:';
     // The Host header carries the port unless it is the scheme's default (Node sets it from the options).
-    let port = scheme === 'https' ? 443 : 80;
+    let port = https ? 443 : 80;
     const host = request.getHeader?.('host');
     if (typeof host === 'string') {
-      const colon = host.lastIndexOf(':');
-      if (colon > 0 && host.indexOf(']', colon) < 0) {
-        const p = Number(host.slice(colon + 1));
-        if (Number.isInteger(p) && p > 0) port = p;
-      }
+      const p = portOf(host);
+      if (p > 0) port = p;
     }
     const address = request.host ?? 'localhost';
-    if (this.isOwn(address, port, request.path)) return undefined;
-    return { address, port, scheme };
+    if (this.isOwn(address, port, request.path)) return;
+    this.finish(request, request.method, address, port, https, status, error);
   }
 
-  private undiciTarget(request: UndiciRequest): Target | undefined {
-    if (request[START] === undefined || typeof request.origin !== 'string') return undefined;
+  private undici(request: UndiciRequest, status: number | undefined, error: string | undefined): void {
+    if (request[START] === undefined || typeof request.origin !== 'string') return;
     let t = this.origins.get(request.origin);
     if (t === undefined) {
       try {
@@ -124,12 +192,12 @@ export class HttpClientMetrics {
         const scheme = u.protocol === 'https:' ? 'https' : 'http';
         t = { address: u.hostname, port: Number(u.port) || (scheme === 'https' ? 443 : 80), scheme };
       } catch {
-        return undefined;
+        return;
       }
       if (this.origins.size < CLIENT_MAX_SERIES) this.origins.set(request.origin, t);
     }
-    if (this.isOwn(t.address, t.port, request.path)) return undefined;
-    return t;
+    if (this.isOwn(t.address, t.port, request.path)) return;
+    this.finish(request, request.method, t.address, t.port, t.scheme === 'https', status, error);
   }
 
   private isOwn(address: string, port: number, path: string | undefined): boolean {
@@ -140,7 +208,9 @@ export class HttpClientMetrics {
   private finish(
     request: { [START]?: number },
     rawMethod: string | undefined,
-    t: Target,
+    address: string,
+    port: number,
+    https: boolean,
     status: number | undefined,
     error: string | undefined,
   ): void {
@@ -149,25 +219,22 @@ export class HttpClientMetrics {
     // Once per request: undici may report an error after the headers (a body cut short).
     request[START] = undefined;
     const seconds = (performance.now() - t0) / 1000;
-    const method = KNOWN_METHODS[rawMethod as string] ?? '_OTHER';
-    const errorType = error ?? (status !== undefined && status >= 400 ? String(status) : undefined);
-    const key = `${method}\0${t.address}\0${t.port}\0${status ?? ''}\0${errorType ?? ''}`;
-    this.table.record(
-      key,
-      () => {
-        const a: Cell['attributes'] = {
-          'http.request.method': method,
-          'server.address': t.address,
-          'server.port': t.port,
-          'url.scheme': t.scheme,
-        };
-        if (status !== undefined) a['http.response.status_code'] = status;
-        if (errorType !== undefined) a['error.type'] = errorType;
-        return a;
-      },
-      seconds,
-    );
+    this.table.record(KNOWN_METHODS[rawMethod as string] ?? '_OTHER', address, port, https, status, error, seconds);
   }
+}
+
+/** The port at the end of a Host header (`example.com:8080`, `[::1]:8080`), or 0; no substring is made. */
+export function portOf(host: string): number {
+  let port = 0;
+  let scale = 1;
+  for (let i = host.length - 1; i > 0; i--) {
+    const c = host.charCodeAt(i);
+    if (c === 58 /* : */) return scale > 1 && port <= 65535 ? port : 0;
+    if (c < 48 || c > 57 || scale > 1e5) return 0;
+    port += (c - 48) * scale;
+    scale *= 10;
+  }
+  return 0;
 }
 
 /** `error.type` of a failed request: the error's code (ECONNREFUSED, UND_ERR_SOCKET), else its class name. */

@@ -3,6 +3,7 @@
 // into a nested map (method -> route -> status -> cell). No spans, no context, no attribute objects per request:
 // attributes are built once per series and data points only at collection time.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Cell, record } from '../aggregation/histogram.ts';
 import { HTTP_DURATION_BUCKETS } from '../metrics.ts';
 
@@ -12,7 +13,12 @@ const dc = process.getBuiltinModule('node:diagnostics_channel');
 export const ROUTE = Symbol.for('foursignals.otel-bootstrap.route');
 const START = Symbol('foursignals.otel-bootstrap.start');
 
-type Req = IncomingMessage & { [START]?: number; [ROUTE]?: string };
+const WATCHED = Symbol('foursignals.otel-bootstrap.watched');
+
+type Req = IncomingMessage & { [ROUTE]?: string };
+type Res = ServerResponse & { [START]?: number };
+/** `_httpMessage`: the response Node is writing on this connection (the one a closing connection cuts short). */
+type Sock = Socket & { [WATCHED]?: boolean; _httpMessage?: Res | null };
 
 export const KNOWN_METHODS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
   GET: 'GET',
@@ -33,6 +39,25 @@ export type FinishListener = (req: IncomingMessage, status: number) => void;
 /** The one instance (per process); the shared close listener reaches it here. */
 let currentMetrics: HttpServerMetrics | undefined;
 
+/**
+ * A connection closed (shared function, no closure per connection: `this` is the socket). The response it was
+ * writing, if that response had not finished, is an aborted request. Node's own listener that emits the response's
+ * 'close' (`onServerResponseClose`) runs after this one and finds the same `_httpMessage`; pipelined responses still
+ * queued behind it never had a socket and get no 'close' either way.
+ */
+function socketCloseListener(this: Sock): void {
+  const metrics = currentMetrics;
+  const response = this._httpMessage;
+  if (response === null || response === undefined || metrics === undefined || !metrics.enabled) return;
+  const request = response.req as Req | undefined;
+  const t0 = response[START];
+  if (request === undefined || t0 === undefined || response.writableFinished) return;
+  response[START] = undefined;
+  const seconds = (performance.now() - t0) / 1000;
+  const status = response.headersSent ? response.statusCode : 0;
+  metrics.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds, request, true);
+}
+
 export class HttpServerMetrics {
   readonly bounds = HTTP_DURATION_BUCKETS;
   /**
@@ -50,29 +75,25 @@ export class HttpServerMetrics {
   ignoredServer: unknown;
 
   private readonly startListener = (msg: unknown): void => {
-    const m = msg as { request: Req; response: ServerResponse; server: unknown };
-    m.request[START] = performance.now();
-    // A client gone before the response finished publishes no finish event: the response's close tells.
-    if (m.server !== this.ignoredServer) m.response.on('close', this.closeListener);
-  };
-
-  // A shared function (no closure per request): `this` is the response.
-  private readonly closeListener = function (this: ServerResponse): void {
-    const metrics = currentMetrics;
-    const request = this.req as Req;
-    const t0 = request[START];
-    if (t0 === undefined || this.writableFinished || metrics === undefined || !metrics.enabled) return;
-    request[START] = undefined;
-    const seconds = (performance.now() - t0) / 1000;
-    const status = this.headersSent ? this.statusCode : 0;
-    metrics.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds, request, true);
+    const m = msg as { request: Req; response: Res; server: unknown };
+    // The start time goes on the response: Node has just created it and set its fields, so every response has the
+    // same hidden class here and the property is added by the inline cache.
+    m.response[START] = performance.now();
+    const request = m.request;
+    // A client gone before the response finished publishes no finish event: the connection's close tells. One
+    // listener per connection, not per request (a keep-alive connection carries many requests).
+    const socket = request.socket as Sock | null;
+    if (socket !== null && socket[WATCHED] !== true && m.server !== this.ignoredServer) {
+      socket[WATCHED] = true;
+      socket.on('close', socketCloseListener);
+    }
   };
 
   private readonly finishListener = (msg: unknown): void => {
-    const { request, response, server } = msg as { request: Req; response: ServerResponse; server: unknown };
-    const t0 = request[START];
+    const { request, response, server } = msg as { request: Req; response: Res; server: unknown };
+    const t0 = response[START];
     if (t0 === undefined || !this.enabled || server === this.ignoredServer) return;
-    request[START] = undefined;
+    response[START] = undefined;
     const seconds = (performance.now() - t0) / 1000;
     const status = response.statusCode;
     this.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds, request, false);

@@ -1,6 +1,11 @@
-// Koa 3 + @koa/router app: route templates through the router's matched layer (prefixes and nested routers too).
-const Koa = require('koa');
-const Router = require('@koa/router');
+// Koa + @koa/router app: route templates through the router's matched layer (prefixes and nested routers too).
+// Koa 3 + @koa/router 15 by default; APP_MODULES=<dir> loads the packages from that directory instead
+// (packages/otel-bootstrap-previous-majors: Koa 2), KOA_ROUTER names the router package there (@koa/router 13, or
+// koa-router-12, an alias of @koa/router 12).
+const load = process.env.APP_MODULES ? require('node:module').createRequire(`${process.env.APP_MODULES}/`) : require;
+require('./expect-versions.cjs')(load);
+const Koa = load('koa');
+const Router = load(process.env.KOA_ROUTER || '@koa/router');
 
 const app = new Koa();
 const router = new Router();

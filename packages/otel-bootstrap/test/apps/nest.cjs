@@ -1,8 +1,11 @@
 // NestJS app on its Express (default) or Fastify adapter (NEST_ADAPTER=fastify). Plain JavaScript: the decorators
-// are applied as functions, as TypeScript would emit them.
-require('reflect-metadata');
-const { NestFactory } = require('@nestjs/core');
-const { Controller, Get, Post, Param, Module, HttpCode, HttpException } = require('@nestjs/common');
+// are applied as functions, as TypeScript would emit them. NestJS 12 by default; APP_MODULES=<dir> loads @nestjs/*
+// from that directory instead (packages/otel-bootstrap-previous-majors: NestJS 11).
+const load = process.env.APP_MODULES ? require('node:module').createRequire(`${process.env.APP_MODULES}/`) : require;
+require('./expect-versions.cjs')(load);
+load('reflect-metadata');
+const { NestFactory } = load('@nestjs/core');
+const { Controller, Get, Post, Param, Module, HttpCode, HttpException } = load('@nestjs/common');
 
 class ItemsController {
   get(id) {
@@ -32,7 +35,7 @@ Module({ controllers: [ItemsController] })(AppModule);
 async function main() {
   let app;
   if (process.env.NEST_ADAPTER === 'fastify') {
-    const { FastifyAdapter } = require('@nestjs/platform-fastify');
+    const { FastifyAdapter } = load('@nestjs/platform-fastify');
     app = await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
   } else {
     app = await NestFactory.create(AppModule, { logger: false });
