@@ -345,7 +345,10 @@ test('the default load alone moves every signal (rejected and expired orders, 5x
         return { ...(await everyday()), serverErrors };
       },
       (x) =>
-        x.rejected > base.rejected && x.expired > base.expired && x.mesRollbacks > base.mesRollbacks && x.serverErrors > 0,
+        x.rejected > base.rejected &&
+        x.expired > base.expired &&
+        x.mesRollbacks > base.mesRollbacks &&
+        x.serverErrors > 0,
       200_000,
     );
   } finally {

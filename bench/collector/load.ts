@@ -361,7 +361,8 @@ async function main(): Promise<void> {
   const sink = await startSink();
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
-    binary: 'otelcol-foursignals 0.1.0 (core v0.161.0 / contrib v0.161.0), otel-collector/config.yaml, GOGC=400 unless a variant or --env sets it',
+    binary:
+      'otelcol-foursignals 0.1.0 (core v0.161.0 / contrib v0.161.0), otel-collector/config.yaml, GOGC=400 unless a variant or --env sets it',
     cores: os.cpus().length,
     loadavg_before: os.loadavg().map((x) => Number(x.toFixed(2))),
     points_per_request: POINTS_PER_REQUEST,
