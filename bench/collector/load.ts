@@ -3,15 +3,16 @@
 //   node bench/collector/load.ts [--quick] [--variants=both,prw] [--no-memory] [--profile=DIR]
 //
 // Starts OUR collector binary (otel-collector/build.sh's cached build) on ports of its own with the production
-// config (otel-collector/config.yaml: memory_limiter, resource, batch; Prometheus remote write with its WAL and
-// InfluxDB with the persistent queue), its exporters pointed at a local sink (bench/collector/sink.ts) so that the
+// config (otel-collector/config.yaml: memory_limiter, resource, batch; one persistent spool in front of Prometheus
+// remote write and InfluxDB; GOGC=400 as shipped), its exporters pointed at a local sink (bench/collector/sink.ts) so that the
 // collector, not the backends, is measured. Never touches the local stack's collector.
 // Load: OTLP/HTTP protobuf requests of cumulative sums and gauges (5,000 data points per request, like an SDK's
 // export), pre-encoded with the OTel JS serializer so the generator spends its CPU on sending.
 // Phase 1 (throughput): as fast as the collector accepts, 4 requests in flight, for a fixed time. Reported: data
 //   points/s through the whole pipeline (exported by BOTH exporters), the collector's CPU (from /proc), and data
-//   points per CPU-second, which is what 2 dedicated cores turn into. Variants: both exporters as shipped, both with
-//   in-memory queues (what persistence costs), remote write only with and without its WAL.
+//   points per CPU-second, which is what 2 dedicated cores turn into. Variants: both exporters as shipped, the spool in
+//   memory (what persistence costs), remote write only (persistent / in memory), and `before`: the previous design
+//   (remote-write WAL + InfluxDB persistent queue, GOGC=100) for a before/after in the same run.
 // Phase 2 (memory): N active series re-sent every 10 s (an SDK export interval) for several rounds, for several N;
 //   reported: the collector's resident memory per N, and the slope per 100,000 series.
 // Every loop is bounded in count and time; only 127.0.0.1 is contacted.
@@ -176,26 +177,28 @@ interface Sink {
   port: number;
 }
 
-type Variant = 'both' | 'both-in-memory' | 'prw' | 'prw-no-wal';
+type Variant = 'both' | 'both-in-memory' | 'prw' | 'prw-in-memory' | 'before';
 
 const VARIANT_CONFIG: Record<Variant, string[]> = {
+  // As shipped: one persistent spool in front of both backends (otel-collector/config.yaml), GOGC=400.
   both: [],
-  // Durability off: InfluxDB queue in memory, no remote-write WAL (what persistence costs).
-  'both-in-memory': [
-    'yaml:exporters::influxdb::sending_queue::storage: null',
-    'yaml:exporters::prometheus_remote_write::wal: null',
+  // Durability off: the spool's queue in memory (what persistence costs).
+  'both-in-memory': ['yaml:exporters::otlp_grpc/spool::sending_queue::storage: null'],
+  prw: ['yaml:service::pipelines::metrics/export::exporters: [prometheus_remote_write]'],
+  'prw-in-memory': [
+    'yaml:service::pipelines::metrics/export::exporters: [prometheus_remote_write]',
+    'yaml:exporters::otlp_grpc/spool::sending_queue::storage: null',
   ],
-  prw: ['yaml:service::pipelines::metrics::exporters: [prometheus_remote_write]'],
-  'prw-no-wal': [
-    'yaml:service::pipelines::metrics::exporters: [prometheus_remote_write]',
-    'yaml:exporters::prometheus_remote_write::wal: null',
-  ],
+  // The previous design (remote-write WAL + InfluxDB persistent queue, GOGC=100): before/after in the same run.
+  before: [join(import.meta.dirname, 'before.yaml')],
 };
+
+const VARIANT_ENV: Partial<Record<Variant, Record<string, string>>> = { before: { GOGC: '100' } };
 
 /** The pprof extension on a port of its own, added to the variant's config when profiling. */
 async function profiling(): Promise<{ port: number; configs: string[] } | undefined> {
   if (!PROFILE_DIR) return undefined;
-  const { freePort } = await import('../../packages/deploy-tests/src/net.ts');
+  const { freePort } = await import('../../packages/test-support/src/net.ts');
   const port = await freePort();
   return {
     port,
@@ -222,6 +225,7 @@ function benchCollector(
       INFLUXDB_V1_COMPATIBILITY: 'true',
       COLLECTOR_LOG_LEVEL: 'warn',
       ...(GOMEMLIMIT ? { GOMEMLIMIT } : {}),
+      ...VARIANT_ENV[variant],
       ...EXTRA_ENV,
     },
   });
@@ -357,7 +361,8 @@ async function main(): Promise<void> {
   const sink = await startSink();
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
-    binary: 'otelcol-foursignals 0.1.0 (core v0.161.0 / contrib v0.161.0), otel-collector/config.yaml',
+    binary:
+      'otelcol-foursignals 0.1.0 (core v0.161.0 / contrib v0.161.0), otel-collector/config.yaml, GOGC=400 unless a variant or --env sets it',
     cores: os.cpus().length,
     loadavg_before: os.loadavg().map((x) => Number(x.toFixed(2))),
     points_per_request: POINTS_PER_REQUEST,
@@ -367,7 +372,7 @@ async function main(): Promise<void> {
   };
   try {
     const variants: Record<string, unknown>[] = [];
-    const all: Variant[] = ['both', 'both-in-memory', 'prw', 'prw-no-wal'];
+    const all: Variant[] = ['before', 'both', 'both-in-memory', 'prw', 'prw-in-memory'];
     const chosen = VARIANTS_ARG ? all.filter((v) => VARIANTS_ARG.split(',').includes(v)) : all;
     for (const variant of chosen) {
       const row = await throughput(sink, variant);

@@ -13,6 +13,7 @@ export interface CollectorPorts {
   http: number;
   health: number;
   telemetry: number;
+  spool: number;
 }
 
 export interface RunningCollector {
@@ -37,7 +38,13 @@ export interface CollectorOptions {
 }
 
 export async function allocatePorts(): Promise<CollectorPorts> {
-  return { grpc: await freePort(), http: await freePort(), health: await freePort(), telemetry: await freePort() };
+  return {
+    grpc: await freePort(),
+    http: await freePort(),
+    health: await freePort(),
+    telemetry: await freePort(),
+    spool: await freePort(),
+  };
 }
 
 export function configArgs(overlays: string[] = [], extra: string[] = []): string[] {
@@ -60,6 +67,9 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     HOME: process.env.HOME,
     OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
     OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
+    COLLECTOR_SPOOL_ENDPOINT: `127.0.0.1:${ports.spool}`,
+    // As shipped (Dockerfile, Kubernetes manifests, local stack).
+    GOGC: '400',
     COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,
     COLLECTOR_TELEMETRY_HOST: '127.0.0.1',
     COLLECTOR_TELEMETRY_PORT: String(ports.telemetry),

@@ -161,12 +161,16 @@ describe('Kubernetes deployment', () => {
     assert.ok(c.resources.limits.memory && c.resources.limits.cpu);
     const env = Object.fromEntries(c.env.map((e: Loose) => [e.name, e]));
     assert.equal(env.COLLECTOR_MEMORY_LIMIT_PERCENTAGE.value, '80');
-    assert.equal(env.MEMORY_LIMIT_MIB.valueFrom.resourceFieldRef.resource, 'limits.memory');
+    // GOGC=400 with Go's soft limit at half the pod limit (below the memory_limiter's 60 % soft limit).
+    assert.equal(env.GOGC.value, '400');
+    assert.equal(env.HALF_MEMORY_LIMIT_MIB.valueFrom.resourceFieldRef.resource, 'limits.memory');
+    assert.equal(env.HALF_MEMORY_LIMIT_MIB.valueFrom.resourceFieldRef.divisor, '2Mi');
+    assert.equal(env.GOMEMLIMIT.value, '$(HALF_MEMORY_LIMIT_MIB)MiB');
     assert.equal(env.INFLUXDB_TOKEN.valueFrom.secretKeyRef.name, 'influxdb-auth');
     const storage = pod.volumes.find((v: Loose) => v.name === 'storage');
     assert.ok(storage.ephemeral?.volumeClaimTemplate, 'the queue lives on a PersistentVolumeClaim per pod');
     const config = readFileSync(join(REPO, 'otel-collector', 'config.yaml'), 'utf8');
-    assert.match(config, /storage: file_storage/, 'the InfluxDB queue is persisted on file_storage');
+    assert.match(config, /storage: file_storage/, 'the spool in front of both backends is persisted on file_storage');
     assert.match(config, /limit_percentage: \$\{env:COLLECTOR_MEMORY_LIMIT_PERCENTAGE/);
 
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'otel-gateway');

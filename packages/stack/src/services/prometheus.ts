@@ -51,7 +51,7 @@ global:
   evaluation_interval: 15s
 storage:
   tsdb:
-    # Remote-write batches replayed from the collector's WAL after an outage arrive late: accept them.
+    # Remote-write batches replayed from the collector's spool after an outage arrive late: accept them.
     out_of_order_time_window: 1h
 rule_files:
   - ${join(ctx.repo, 'deploy', 'prometheus', 'rules', '*.yml')}
