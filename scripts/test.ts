@@ -46,9 +46,11 @@ let passed = 0;
 let failed = 0;
 let cancelled = 0;
 let buffered = '';
-// What failed, kept to be printed again at the very end: CI shows only the tail of a long run.
+// What failed, kept to be printed again at the very end: CI shows only the tail of a long run. The lines that say
+// so, and the node test runner's "failing tests" section (each failure with its error) of every package.
 const failures: string[] = [];
-const FAILURE_LINE = /✖|\bnot ok\b|ℹ cancelled [1-9]|ERROR|AssertionError|Error:|exited \(\d+\)/;
+const FAILURE_LINE = /✖|\bnot ok\b|ℹ cancelled [1-9]| ERROR  |exited \(\d+\)/;
+let failingSection = 0;
 turbo.stdout.on('data', (chunk: Buffer) => {
   process.stdout.write(chunk);
   buffered += chunk.toString();
@@ -60,7 +62,8 @@ turbo.stdout.on('data', (chunk: Buffer) => {
     if (m?.[1] === 'fail') failed += Number(m[2]);
     const c = /^\s*(?:\S+: )?ℹ cancelled (\d+)\s*$/.exec(line);
     if (c) cancelled += Number(c[1]);
-    if (FAILURE_LINE.test(line) && failures.length < 200) failures.push(line);
+    if (line.includes('✖ failing tests:')) failingSection = 40;
+    if ((failingSection-- > 0 || FAILURE_LINE.test(line)) && failures.length < 300) failures.push(line);
   }
 });
 const code: number = await new Promise((resolve) => turbo.on('close', (c) => resolve(c ?? 1)));
