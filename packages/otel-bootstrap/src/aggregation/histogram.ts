@@ -93,3 +93,13 @@ export class KeyedCounter {
     v.value += n;
   }
 }
+
+/** The map under `key`, created empty on first use: the levels of the per-request series tables (no key strings). */
+export function inner<K, K2, V>(outer: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let m = outer.get(key);
+  if (m === undefined) {
+    m = new Map();
+    outer.set(key, m);
+  }
+  return m;
+}

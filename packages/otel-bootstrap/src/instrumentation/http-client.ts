@@ -6,7 +6,7 @@
 // fails): a response body the caller never reads must not keep a measurement open. Like the server's table, the
 // series are found through nested maps of the values themselves (no key string, attribute object or closure per
 // request).
-import { Cell, record } from '../aggregation/histogram.ts';
+import { Cell, inner, record } from '../aggregation/histogram.ts';
 import { HTTP_DURATION_BUCKETS } from '../metrics.ts';
 import { KNOWN_METHODS } from './http.ts';
 
@@ -73,22 +73,8 @@ export class ClientTable {
     error: string | undefined,
     seconds: number,
   ): void {
-    let byAddress = this.table.get(method);
-    if (byAddress === undefined) {
-      byAddress = new Map();
-      this.table.set(method, byAddress);
-    }
-    let byPort = byAddress.get(address);
-    if (byPort === undefined) {
-      byPort = new Map();
-      byAddress.set(address, byPort);
-    }
     const portKey = https ? port * 2 + 1 : port * 2;
-    let byOutcome = byPort.get(portKey);
-    if (byOutcome === undefined) {
-      byOutcome = new Map();
-      byPort.set(portKey, byOutcome);
-    }
+    const byOutcome = inner(inner(inner(this.table, method), address), portKey);
     const outcome = error ?? status ?? 0;
     let cell = byOutcome.get(outcome);
     if (cell === undefined) {

@@ -4,7 +4,7 @@
 // attributes are built once per series and data points only at collection time.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Cell, record } from '../aggregation/histogram.ts';
+import { Cell, inner, record } from '../aggregation/histogram.ts';
 import { HTTP_DURATION_BUCKETS } from '../metrics.ts';
 
 const dc = process.getBuiltinModule('node:diagnostics_channel');
@@ -134,16 +134,7 @@ export class HttpServerMetrics {
     const version = v === '1.1' || v === undefined ? 0 : v === '1.0' ? 1 : 2;
     const https = (request?.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 4 : 0;
     const outcome = status * 16 + (aborted ? 8 : 0) + https + version;
-    let byRoute = this.table.get(method);
-    if (byRoute === undefined) {
-      byRoute = new Map();
-      this.table.set(method, byRoute);
-    }
-    let byStatus = byRoute.get(route);
-    if (byStatus === undefined) {
-      byStatus = new Map();
-      byRoute.set(route, byStatus);
-    }
+    const byStatus = inner(inner(this.table, method), route);
     let cell = byStatus.get(outcome);
     if (cell === undefined) {
       if (this.series >= this.maxSeries) {
