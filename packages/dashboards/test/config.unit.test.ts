@@ -38,6 +38,23 @@ test('every problem of a bad config is reported at once, each with its path', ()
   );
 });
 
+test('the dead-letter alert keys reject garbage, each by its path', () => {
+  const raw = committed();
+  raw.queues.dead_letter_factor = 0.5;
+  raw.queues.dead_letters_floor_per_minute = 'five';
+  raw.queues.dead_letters_for = '10 minutes';
+  assert.throws(
+    () => parseConfig(raw, 'bad.yml'),
+    (e: Error) => {
+      assert.match(e.message, /3 problems/);
+      assert.match(e.message, /queues\.dead_letter_factor: /);
+      assert.match(e.message, /queues\.dead_letters_floor_per_minute: /);
+      assert.match(e.message, /queues\.dead_letters_for: expected a duration like 5m/);
+      return true;
+    },
+  );
+});
+
 test('durations', () => {
   assert.equal(durationSeconds('1h30m'), 5400);
   assert.equal(durationSeconds('30d'), 2592000);
