@@ -49,7 +49,7 @@ let buffered = '';
 // What failed, kept to be printed again at the very end: CI shows only the tail of a long run. The lines that say
 // so, and the node test runner's "failing tests" section (each failure with its error) of every package.
 const failures: string[] = [];
-const FAILURE_LINE = /✖|\bnot ok\b|ℹ cancelled [1-9]| ERROR  |exited \(\d+\)/;
+const FAILURE_LINE = /✖|\bnot ok\b|ℹ cancelled [1-9]| ERROR {2}|exited \(\d+\)/;
 let failingSection = 0;
 turbo.stdout.on('data', (chunk: Buffer) => {
   process.stdout.write(chunk);

@@ -7,7 +7,6 @@ import { after, describe, test } from 'node:test';
 import {
   type App,
   assertInPrometheus,
-  byKey,
   load,
   otlpEnv,
   type Plan,

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 /** Debian packages not yet installed (dpkg says so). */
 export function missingPackages(names: readonly string[]): string[] {
   return names.filter((name) => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax, not a JS template.
     const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
     return r.status !== 0 || !r.stdout.includes('install ok installed');
   });

@@ -28,16 +28,41 @@ const dirOf = (ctx: StackContext): string => join(ctx.state, NAME);
 /** SeaweedFS's address notation for a master with a non-default gRPC port: host:httpPort.grpcPort. */
 const masterAddress = `${HOST}:${PORTS.s3Master}.${PORTS.s3MasterGrpc}`;
 
-/** Runs `weed shell` commands against our master; returns stdout, throws with the output on failure. */
-function weedShell(ctx: StackContext, commands: string): string {
-  const r = spawnSync(weedBinary(ctx), ['shell', `-master=${masterAddress}`], {
-    input: `${commands}\nexit\n`,
-    encoding: 'utf8',
-    cwd: dirOf(ctx),
-    timeout: 60_000,
-  });
-  if (r.status !== 0) throw new Error(`seaweedfs: weed shell failed:\n${(r.stderr || r.stdout).trim()}`);
-  return r.stdout;
+/** The raft library's refusal while the master's election is still settling (seen right after start). */
+const NOT_LEADER = /Not current leader/;
+const SHELL_RETRY_MS = 30_000;
+
+/**
+ * Runs `weed shell` commands against our master; returns stdout, throws with the output on failure.
+ * Retries, for a bounded time, only the "not current leader" refusal: ready() already waits for a leader,
+ * but the master can still answer that once just after its election.
+ */
+async function weedShell(ctx: StackContext, commands: string): Promise<string> {
+  const deadline = Date.now() + SHELL_RETRY_MS;
+  for (;;) {
+    const r = spawnSync(weedBinary(ctx), ['shell', `-master=${masterAddress}`], {
+      input: `${commands}\nexit\n`,
+      encoding: 'utf8',
+      cwd: dirOf(ctx),
+      timeout: 60_000,
+    });
+    const output = `${r.stderr ?? ''}\n${r.stdout ?? ''}`;
+    // weed shell can print a command's error and still exit 0, so the refusal is looked for in the output too.
+    if (r.status === 0 && !NOT_LEADER.test(output)) return r.stdout;
+    if (!NOT_LEADER.test(output) || Date.now() > deadline)
+      throw new Error(`seaweedfs: weed shell failed:\n${(r.stderr || r.stdout).trim()}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+/** The master has elected itself leader (a single-node raft does so a few seconds after start). */
+async function masterIsLeader(): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${HOST}:${PORTS.s3Master}/cluster/status`, { signal: AbortSignal.timeout(2_000) });
+    return res.ok && ((await res.json()) as { IsLeader?: boolean }).IsLeader === true;
+  } catch {
+    return false;
+  }
 }
 
 /** A single-node SeaweedFS (master, volume, filer, S3 gateway) as the stack's S3-compatible store. */
@@ -119,12 +144,13 @@ export const seaweedfs: Service = {
       pidFile: pidFileOf(ctx, NAME),
     });
   },
-  ready: () => httpOk(`${s3Url}/healthz`),
+  // The S3 gateway answers before the master's raft election is done, and bucket commands then fail.
+  ready: async () => (await httpOk(`${s3Url}/healthz`)) && (await masterIsLeader()),
   async initialise(ctx) {
-    const existing = weedShell(ctx, 's3.bucket.list');
+    const existing = await weedShell(ctx, 's3.bucket.list');
     for (const bucket of S3_BUCKETS) {
       if (!new RegExp(`(^|\\s)${bucket}(\\s|$)`, 'm').test(existing))
-        weedShell(ctx, `s3.bucket.create -name ${bucket}`);
+        await weedShell(ctx, `s3.bucket.create -name ${bucket}`);
     }
   },
   running: (ctx) => runningByPid(ctx, NAME),
