@@ -3,6 +3,7 @@
 // requests we sent, per method, route template and status.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { after, describe, test } from 'node:test';
 import {
   type App,
@@ -141,6 +142,48 @@ describe('aborted requests', () => {
       Object.fromEntries(s.map((x) => [key(x.metric), x.value]));
     const r = await waitForQuery(q, (s) => sameCounts(toMap(s), expected));
     assert.deepEqual(toMap(r), expected);
+  });
+});
+
+describe('pipelined requests', () => {
+  // HTTP/1.1 pipelining: the requests behind a slow one are parsed (and start) while its response is in flight, so
+  // their start times cannot live on the connection like a lone request's.
+  async function pipelined(port: number, rounds: number): Promise<number> {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (d) => {
+      text += d;
+    });
+    const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+    for (let round = 1; round <= rounds; round++) {
+      socket.write(get('/slow') + get('/fine') + get('/fine'));
+      const deadline = Date.now() + 10_000;
+      while ((text.match(/HTTP\/1\.1 200/g) ?? []).length < 3 * round) {
+        if (Date.now() > deadline) throw new Error(`pipelined responses missing: ${JSON.stringify(text)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    socket.end();
+    return 3 * rounds;
+  }
+
+  test('every pipelined request is counted once, timed from its own start', async () => {
+    const service = uniqueService('pipelined');
+    const app = await startApp('hold.cjs', otlpEnv(service), 'require-dir');
+    apps.push(app);
+    // Two connections, each with two pipelined rounds of /slow + /fine + /fine (the second round reuses the
+    // connection's slot), then ordinary requests.
+    let sent = 0;
+    for (let c = 0; c < 2; c++) sent += await pipelined(app.port, 2);
+    await load(app.port, 6, 2, () => ['GET', '/fine']);
+    sent += 6;
+    const sel = `{service_name="${service}", http_request_method="GET", http_response_status_code="200"}`;
+    const r = await waitForQuery(`sum(http_server_request_duration_seconds_count${sel})`, (s) => s[0]?.value === sent);
+    assert.equal(r[0]?.value, sent);
+    // Each round's three requests end after the 300 ms one; timed from a wrong (later) start, they would be shorter.
+    const sum = await waitForQuery(`sum(http_server_request_duration_seconds_sum${sel})`, (s) => s.length === 1);
+    assert.ok(sum[0]!.value >= 4 * 3 * 0.29, `duration sum ${sum[0]!.value} s for 4 pipelined rounds of 3`);
+    assert.equal(unexpectedStderr(app.stderr()), '');
   });
 });
 

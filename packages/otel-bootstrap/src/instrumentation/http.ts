@@ -11,14 +11,32 @@ const dc = process.getBuiltinModule('node:diagnostics_channel');
 
 /** Where framework hooks leave the route template on the Node request object. */
 export const ROUTE = Symbol.for('foursignals.otel-bootstrap.route');
+/** A response's start time, on the response itself: only for a request pipelined behind one still in flight. */
 const START = Symbol('foursignals.otel-bootstrap.start');
-
-const WATCHED = Symbol('foursignals.otel-bootstrap.watched');
+/** The connection's response being timed (null: none; absent: a connection not seen yet) and its start time. */
+const TIMED = Symbol('foursignals.otel-bootstrap.timed');
+const TIMED_START = Symbol('foursignals.otel-bootstrap.timed-start');
 
 type Req = IncomingMessage & { [ROUTE]?: string };
 type Res = ServerResponse & { [START]?: number };
 /** `_httpMessage`: the response Node is writing on this connection (the one a closing connection cuts short). */
-type Sock = Socket & { [WATCHED]?: boolean; _httpMessage?: Res | null };
+type Sock = Socket & { [TIMED]?: Res | null; [TIMED_START]?: number; _httpMessage?: Res | null };
+
+/**
+ * Takes the start time of a response off its connection (or, for a pipelined one, off the response). Why on the
+ * connection: adding a property to every new request or response object is the costliest part of the hot path
+ * (V8 grows the object's property store in its runtime, ~4,000 instructions a time); a keep-alive connection
+ * carries many requests, and storing into a property it already has costs nothing.
+ */
+function takeStart(socket: Sock | null, response: Res): number | undefined {
+  if (socket !== null && socket[TIMED] === response) {
+    socket[TIMED] = null;
+    return socket[TIMED_START];
+  }
+  const t0 = response[START];
+  if (t0 !== undefined) response[START] = undefined;
+  return t0;
+}
 
 export const KNOWN_METHODS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
   GET: 'GET',
@@ -50,9 +68,9 @@ function socketCloseListener(this: Sock): void {
   const response = this._httpMessage;
   if (response === null || response === undefined || metrics === undefined || !metrics.enabled) return;
   const request = response.req as Req | undefined;
-  const t0 = response[START];
-  if (request === undefined || t0 === undefined || response.writableFinished) return;
-  response[START] = undefined;
+  if (request === undefined || response.writableFinished) return;
+  const t0 = takeStart(this, response);
+  if (t0 === undefined) return;
   const seconds = (performance.now() - t0) / 1000;
   const status = response.headersSent ? response.statusCode : 0;
   metrics.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds, request, true);
@@ -76,24 +94,32 @@ export class HttpServerMetrics {
 
   private readonly startListener = (msg: unknown): void => {
     const m = msg as { request: Req; response: Res; server: unknown };
-    // The start time goes on the response: Node has just created it and set its fields, so every response has the
-    // same hidden class here and the property is added by the inline cache.
-    m.response[START] = performance.now();
-    const request = m.request;
-    // A client gone before the response finished publishes no finish event: the connection's close tells. One
-    // listener per connection, not per request (a keep-alive connection carries many requests).
-    const socket = request.socket as Sock | null;
-    if (socket !== null && socket[WATCHED] !== true && m.server !== this.ignoredServer) {
-      socket[WATCHED] = true;
-      socket.on('close', socketCloseListener);
+    const t0 = performance.now();
+    const socket = m.request.socket as Sock | null;
+    if (socket === null) {
+      m.response[START] = t0;
+      return;
+    }
+    const timed = socket[TIMED];
+    if (timed === undefined) {
+      // First request on this connection. A client gone before the response finished publishes no finish event:
+      // the connection's close tells. One listener per connection, not per request.
+      socket[TIMED] = m.response;
+      socket[TIMED_START] = t0;
+      if (m.server !== this.ignoredServer) socket.on('close', socketCloseListener);
+    } else if (timed === null || timed.writableFinished) {
+      // (A finished response still here: its finish was not seen, e.g. while unsubscribed.)
+      socket[TIMED] = m.response;
+      socket[TIMED_START] = t0;
+    } else {
+      m.response[START] = t0; // pipelined behind a response still in flight
     }
   };
 
   private readonly finishListener = (msg: unknown): void => {
     const { request, response, server } = msg as { request: Req; response: Res; server: unknown };
-    const t0 = response[START];
+    const t0 = takeStart(request.socket as Sock | null, response);
     if (t0 === undefined || !this.enabled || server === this.ignoredServer) return;
-    response[START] = undefined;
     const seconds = (performance.now() - t0) / 1000;
     const status = response.statusCode;
     this.record(KNOWN_METHODS[request.method as string] ?? '_OTHER', request[ROUTE], status, seconds, request, false);

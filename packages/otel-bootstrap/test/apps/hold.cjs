@@ -1,6 +1,6 @@
 // Requests that the client abandons: /hold never answers, /hold-headers sends its headers and then waits; both end
 // only when the client goes away. GET /held tells how many are still held, so the test knows when to hang up and
-// when the server has noticed.
+// when the server has noticed. /slow answers after 300 ms (what pipelined requests queue behind).
 const http = require('node:http');
 let held = 0;
 const server = http.createServer((req, res) => {
@@ -12,6 +12,10 @@ const server = http.createServer((req, res) => {
     held++;
     if (req.url === '/hold-headers') res.flushHeaders();
     res.on('close', () => held--);
+    return;
+  }
+  if (req.url === '/slow') {
+    setTimeout(() => res.end('slow'), 300);
     return;
   }
   res.end('ok');
