@@ -12,6 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 FEW=${1:-2500}
 MANY=${2:-6500}
+if ! [[ $FEW =~ ^[0-9]+$ && $MANY =~ ^[0-9]+$ ]] || ((FEW < 1 || MANY <= FEW)); then
+  echo "instructions.sh: expected two request counts FEW < MANY (e.g. 2500 6500), got '$FEW' '$MANY'" >&2
+  exit 2
+fi
 NODE=node_modules/node/bin/node # the real binary: valgrind must not follow a wrapper
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 out=$(mktemp -d)

@@ -34,8 +34,8 @@ const SHELL_RETRY_MS = 30_000;
 
 /**
  * Runs `weed shell` commands against our master; returns stdout, throws with the output on failure.
- * Retries, for a bounded time, only the "not current leader" refusal: ready() already waits for a leader,
- * but the master can still answer that once just after its election.
+ * ready() waits for the leader, which is the fix; this bounded retry of the one "not current leader" refusal only
+ * guards the moment after the election, which was not seen to fail once ready() waited (4 starts, 2 CI runs).
  */
 async function weedShell(ctx: StackContext, commands: string): Promise<string> {
   const deadline = Date.now() + SHELL_RETRY_MS;
