@@ -5,6 +5,11 @@
 # Garbage collection is lumpy, so differences under ~2 % are noise: use MANY >= 6000.
 #
 #   bash bench/bootstrap/instructions.sh [FEW=2500] [MANY=6500]
+#   CACHE_SIM=1 bash bench/bootstrap/instructions.sh ...   # also simulated cache misses and estimated cycles
+#
+# CACHE_SIM=1 adds what instructions alone miss (more allocation means more cache misses): cachegrind's simulated
+# L1 and last-level misses, folded into the usual cycle estimate Ir + 10 x L1 misses + 100 x LL misses (the
+# weights KCachegrind uses). Still deterministic, about twice as slow.
 #
 # Needs valgrind (apt-get install valgrind). The export interval is OpenTelemetry's default (60 s); the exporter
 # points at a closed port. Takes 5-10 minutes.
@@ -21,13 +26,14 @@ command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not insta
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# instructions LABEL N [node args...]: total instructions of the server process for N requests
-instructions() {
+CACHE_SIM=${CACHE_SIM:-0}
+# cost LABEL N [node args...]: total instructions (CACHE_SIM=1: estimated cycles) of the server process for N requests
+cost() {
   local label=$1 n=$2
   shift 2
   local log=$out/$label-$n.log
   OTEL_SERVICE_NAME=bench OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9 \
-    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$out/$label-$n.cg" \
+    valgrind --tool=cachegrind --cache-sim=$([ "$CACHE_SIM" = 1 ] && echo yes || echo no) --cachegrind-out-file="$out/$label-$n.cg" \
     "$NODE" "$@" bench/bootstrap/app.cjs >"$log" 2>&1 &
   local pid=$! port=
   for _ in $(seq 900); do
@@ -41,20 +47,24 @@ instructions() {
       (err, r) => { if (err || r.non2xx || r.errors) { console.error(err ?? r); process.exit(1); } });"
   kill -TERM "$pid"
   wait "$pid" || true
-  grep -E 'I +refs:' "$log" | tail -1 | tr -d ',' | awk '{ print $NF }'
+  # The summary lines: "I refs:", and with the cache simulation "I1 misses:", "D1 misses:", "LL misses:" (i + d).
+  tr -d ',' <"$log" | awk -v sim="$CACHE_SIM" '
+    /I +refs:/ { ir = $NF } /I1 +misses:/ { i1 = $NF } /D1 +misses:/ { d1 = $4 } /LL +misses:/ { ll = $4 }
+    END { if (sim == 1) printf "%d\n", ir + 10 * (i1 + d1) + 100 * ll; else print ir }'
 }
 
 per_request() { # label [node args...]
   local label=$1
   shift
   local few many
-  few=$(instructions "$label" "$FEW" "$@")
-  many=$(instructions "$label" "$MANY" "$@")
+  few=$(cost "$label" "$FEW" "$@")
+  many=$(cost "$label" "$MANY" "$@")
   echo $(((many - few) / (MANY - FEW)))
 }
 
 plain=$(per_request plain)
 boot=$(per_request otel-bootstrap --require ./packages/otel-bootstrap)
 echo "requests $FEW -> $MANY, $(date -u +%FT%TZ), $("$NODE" --version), commit $(git rev-parse --short HEAD)"
-echo "plain:          $plain instructions per request"
-echo "otel-bootstrap: $boot instructions per request ($(awk -v a="$boot" -v b="$plain" 'BEGIN { printf "%.3f", a / b }')x plain)"
+unit=$([ "$CACHE_SIM" = 1 ] && echo "estimated cycles" || echo instructions)
+echo "plain:          $plain $unit per request"
+echo "otel-bootstrap: $boot $unit per request ($(awk -v a="$boot" -v b="$plain" 'BEGIN { printf "%.3f", a / b }')x plain)"

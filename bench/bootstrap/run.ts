@@ -1,7 +1,7 @@
 // otel-bootstrap benchmark: throughput, start-up time and RSS of the same app under five variants, interleaved
 // (every round runs every variant once, in rotating order) so the noise of a shared machine hits all alike.
 //
-//   node bench/bootstrap/run.ts [--rounds 5] [--seconds 5] [--connections 20] [--framework express|fastify]
+//   node bench/bootstrap/run.ts [--rounds 5] [--seconds 5] [--connections 20] [--framework express|fastify] [--pin]
 //   node bench/bootstrap/run.ts --mode ab [--pairs 8] [--framework express|fastify]
 //   node bench/bootstrap/run.ts --mode profile [--seconds 5] [--framework express|fastify]
 //
@@ -12,7 +12,7 @@
 // Every round runs every variant; the spread is that of the per-round ratios to plain (same round, same noise). Every exporter points
 // at a closed local port so the benchmark measures the instrumentation, not a collector; the export interval is
 // 1 s so that collection and encoding are inside the measurement.
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,9 +33,16 @@ const { values } = parseArgs({
     only: { type: 'string' },
     mode: { type: 'string', default: 'variants' },
     pairs: { type: 'string', default: '8' },
+    pin: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
+// --pin: the app under test alone on CPU 1, this process (autocannon) on CPU 0, so that the load generator and the
+// server never take turns on one core; on a 2-core machine that turn-taking is most of the per-round spread.
+if (values.pin) execFileSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' });
+/** The app's command line: under `taskset -c 1` with --pin. */
+const appCommand = (args: string[]): [string, string[]] =>
+  values.pin ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 
@@ -138,7 +145,7 @@ function orderRequests(v: Variant) {
 
 async function runOnce(v: Variant): Promise<Sample> {
   const env = { ...process.env, ...base, ...v.env, NODE_OPTIONS: '' };
-  const proc = spawn(process.execPath, [...v.args, join(here, 'app.cjs')], {
+  const proc = spawn(...appCommand([...v.args, join(here, 'app.cjs')]), {
     cwd: repo,
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -195,7 +202,7 @@ async function runAb(
 ): Promise<{ on: number; off: number; cpuOn: number; cpuOff: number; medianRatio: number; medianAdded: number }> {
   const abPort = await freePort();
   const env = { ...process.env, ...base, ...v.env, NODE_OPTIONS: '', BENCH_AB_PORT: String(abPort) };
-  const proc = spawn(process.execPath, [...v.args, join(here, 'app.cjs')], {
+  const proc = spawn(...appCommand([...v.args, join(here, 'app.cjs')]), {
     cwd: repo,
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -358,7 +365,7 @@ const ratios = (ss: Sample[], f: (s: Sample) => number) => {
   return `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)}]`;
 };
 console.log(
-  `\n${values.framework}, ${connections} connections, ${seconds} s x ${rounds} interleaved rounds, Node ${process.versions.node}; ratios to plain: median of the per-round ratios [min-max]\n`,
+  `\n${values.framework}, ${connections} connections, ${seconds} s x ${rounds} interleaved rounds${values.pin ? " (app pinned to CPU 1, load generator to CPU 0)" : ""}, Node ${process.versions.node}; ratios to plain: median of the per-round ratios [min-max]\n`,
 );
 console.log(
   '| variant | req/s | throughput vs plain | server CPU us/req | CPU per request vs plain | p99 ms | start-up ms (vs plain) | idle RSS MiB (vs plain) | RSS after load MiB | errors |',
