@@ -9,7 +9,8 @@ builder_version="v0.161.0"
 export PATH="/usr/local/go/bin:$PATH"
 
 cache_root="${FOURSIGNALS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/foursignals}"
-key="$( (cat "$manifest"; echo "builder=$builder_version"; go env GOVERSION) | sha256sum | cut -c1-16)"
+# Our own components (components/, referenced by `path:` in the manifest) are part of the build's identity.
+key="$( (cat "$manifest"; cd "$here" && find components -type f | LC_ALL=C sort | xargs cat; echo "builder=$builder_version"; go env GOVERSION) | sha256sum | cut -c1-16)"
 out_dir="$cache_root/collector/$key"
 binary="$out_dir/otelcol-foursignals"
 
@@ -53,7 +54,8 @@ trap 'rm -rf "$work"' EXIT
 sed "s#output_path: .*#output_path: $work/out#" "$manifest" > "$work/manifest.yaml"
 echo "collector: building $key (first build downloads modules and compiles: several minutes) ..." >&2
 trap 'kill $ticker 2>/dev/null; rm -rf "$work"' EXIT
-"$builder" --config "$work/manifest.yaml" >"$work/build.log" 2>&1 || {
+# From here, so that the manifest's `path: ./components/...` resolve.
+(cd "$here" && "$builder" --config "$work/manifest.yaml") >"$work/build.log" 2>&1 || {
   echo "collector: build FAILED; last lines of the builder log:" >&2
   tail -n 40 "$work/build.log" >&2
   exit 1

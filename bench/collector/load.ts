@@ -177,11 +177,13 @@ interface Sink {
   port: number;
 }
 
-type Variant = 'both' | 'both-in-memory' | 'prw' | 'prw-in-memory' | 'before';
+type Variant = 'both' | 'both-file-storage' | 'both-in-memory' | 'prw' | 'prw-in-memory' | 'before';
 
 const VARIANT_CONFIG: Record<Variant, string[]> = {
   // As shipped: one persistent spool in front of both backends (otel-collector/config.yaml), GOGC=400.
   both: [],
+  // The spool on contrib's file_storage (bbolt), as shipped until 2026-12-07: what spool_storage changed.
+  'both-file-storage': [join(import.meta.dirname, 'file-storage.yaml')],
   // Durability off: the spool's queue in memory (what persistence costs).
   'both-in-memory': ['yaml:exporters::otlp_grpc/spool::sending_queue::storage: null'],
   prw: ['yaml:service::pipelines::metrics/export::exporters: [prometheus_remote_write]'],
@@ -204,7 +206,7 @@ async function profiling(): Promise<{ port: number; configs: string[] } | undefi
     port,
     configs: [
       `yaml:extensions::pprof::endpoint: 127.0.0.1:${port}`,
-      'yaml:service::extensions: [health_check, file_storage, pprof]',
+      'yaml:service::extensions: [health_check, spool_storage, pprof]',
     ],
   };
 }
@@ -372,7 +374,7 @@ async function main(): Promise<void> {
   };
   try {
     const variants: Record<string, unknown>[] = [];
-    const all: Variant[] = ['before', 'both', 'both-in-memory', 'prw', 'prw-in-memory'];
+    const all: Variant[] = ['before', 'both-file-storage', 'both', 'both-in-memory', 'prw', 'prw-in-memory'];
     const chosen = VARIANTS_ARG ? all.filter((v) => VARIANTS_ARG.split(',').includes(v)) : all;
     for (const variant of chosen) {
       const row = await throughput(sink, variant);

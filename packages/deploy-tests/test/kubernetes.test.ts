@@ -170,7 +170,7 @@ describe('Kubernetes deployment', () => {
     const storage = pod.volumes.find((v: Loose) => v.name === 'storage');
     assert.ok(storage.ephemeral?.volumeClaimTemplate, 'the queue lives on a PersistentVolumeClaim per pod');
     const config = readFileSync(join(REPO, 'otel-collector', 'config.yaml'), 'utf8');
-    assert.match(config, /storage: file_storage/, 'the spool in front of both backends is persisted on file_storage');
+    assert.match(config, /storage: spool_storage/, 'the spool in front of both backends is persisted on spool_storage');
     assert.match(config, /limit_percentage: \$\{env:COLLECTOR_MEMORY_LIMIT_PERCENTAGE/);
 
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'otel-gateway');
