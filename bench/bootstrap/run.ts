@@ -365,7 +365,7 @@ const ratios = (ss: Sample[], f: (s: Sample) => number) => {
   return `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)}]`;
 };
 console.log(
-  `\n${values.framework}, ${connections} connections, ${seconds} s x ${rounds} interleaved rounds${values.pin ? " (app pinned to CPU 1, load generator to CPU 0)" : ""}, Node ${process.versions.node}; ratios to plain: median of the per-round ratios [min-max]\n`,
+  `\n${values.framework}, ${connections} connections, ${seconds} s x ${rounds} interleaved rounds${values.pin ? ' (app pinned to CPU 1, load generator to CPU 0)' : ''}, Node ${process.versions.node}; ratios to plain: median of the per-round ratios [min-max]\n`,
 );
 console.log(
   '| variant | req/s | throughput vs plain | server CPU us/req | CPU per request vs plain | p99 ms | start-up ms (vs plain) | idle RSS MiB (vs plain) | RSS after load MiB | errors |',
