@@ -196,11 +196,9 @@ func (c *client) commit(changes []change, fail func(error) error) error {
 	if err := os.Rename(journal+tmpSuffix, journal); err != nil {
 		return fail(err)
 	}
-	if err := c.syncDir(); err != nil {
-		return err
-	}
-	// Committed: from here on, a failure leaves the journal for the next start to finish.
-	if err := c.apply(changes, false); err != nil {
+	// Committed: from here on, a failure leaves the journal for the next start to finish, and nothing more is
+	// written until then (a later batch's journal would replace this one).
+	if err := errors.Join(c.syncDir(), c.apply(changes, false)); err != nil {
 		c.broken = fmt.Errorf("spool_storage: a committed batch could not be applied in %q (%w); a restart replays it from its journal", c.dir, err)
 		return c.broken
 	}

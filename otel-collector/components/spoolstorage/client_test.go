@@ -125,6 +125,29 @@ func TestCommittedJournalIsReplayed(t *testing.T) {
 	}
 }
 
+// A committed batch that cannot be applied stops all writing until a restart replays its journal.
+func TestUnappliedBatchIsFinishedByTheNextStart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := open(t, dir)
+	// A non-empty directory where the value of "b" belongs: renaming onto it fails after the journal committed.
+	must(t, os.MkdirAll(filepath.Join(dir, "k_b", "in-the-way"), 0o750))
+	if err := c.Batch(ctx, storage.SetOperation("a", []byte("1")), storage.SetOperation("b", []byte("2"))); err == nil {
+		t.Fatal("the batch reported success")
+	}
+	if err := c.Set(ctx, "c", []byte("3")); err == nil {
+		t.Fatal("a write after an unapplied batch was accepted")
+	}
+	must(t, os.RemoveAll(filepath.Join(dir, "k_b")))
+	c = open(t, dir)
+	if a, b := string(get(t, c, "a")), string(get(t, c, "b")); a != "1" || b != "2" {
+		t.Fatalf("after the restart: a=%q b=%q, want 1 and 2", a, b)
+	}
+	if v := get(t, c, "c"); v != nil {
+		t.Fatalf("c was refused, yet holds %q", v)
+	}
+}
+
 func TestUnreadableJournalIsAnError(t *testing.T) {
 	dir := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(dir, journalName), []byte("rename a b\n"), 0o600))
