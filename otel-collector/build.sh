@@ -10,7 +10,7 @@ export PATH="/usr/local/go/bin:$PATH"
 
 cache_root="${FOURSIGNALS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/foursignals}"
 # Our own components (components/, referenced by `path:` in the manifest) are part of the build's identity.
-key="$( (cat "$manifest"; cd "$here" && find components -type f | LC_ALL=C sort | xargs cat; echo "builder=$builder_version"; go env GOVERSION) | sha256sum | cut -c1-16)"
+key="$( (cat "$manifest"; cd "$here" && find components -type f | LC_ALL=C sort | xargs -r cat; echo "builder=$builder_version"; go env GOVERSION) | sha256sum | cut -c1-16)"
 out_dir="$cache_root/collector/$key"
 binary="$out_dir/otelcol-foursignals"
 

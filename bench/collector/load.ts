@@ -198,7 +198,7 @@ const VARIANT_CONFIG: Record<Variant, string[]> = {
 const VARIANT_ENV: Partial<Record<Variant, Record<string, string>>> = { before: { GOGC: '100' } };
 
 /** The pprof extension on a port of its own, added to the variant's config when profiling. */
-async function profiling(): Promise<{ port: number; configs: string[] } | undefined> {
+async function profiling(variant: Variant): Promise<{ port: number; configs: string[] } | undefined> {
   if (!PROFILE_DIR) return undefined;
   const { freePort } = await import('../../packages/test-support/src/net.ts');
   const port = await freePort();
@@ -206,7 +206,8 @@ async function profiling(): Promise<{ port: number; configs: string[] } | undefi
     port,
     configs: [
       `yaml:extensions::pprof::endpoint: 127.0.0.1:${port}`,
-      'yaml:service::extensions: [health_check, spool_storage, pprof]',
+      // The list replaces the variant's own: keep file_storage where the variant's config defines and uses it.
+      `yaml:service::extensions: [health_check, spool_storage, ${variant === 'before' || variant === 'both-file-storage' ? 'file_storage, ' : ''}pprof]`,
     ],
   };
 }
@@ -248,7 +249,7 @@ async function drained(c: RunningCollector, t0: Record<string, number>, prwOnly:
 /** Phase 1: send as fast as accepted for THROUGHPUT_SECONDS, then until exported; sustained rate and CPU cost. */
 async function throughput(sink: Sink, variant: Variant): Promise<Record<string, unknown>> {
   const prwOnly = variant.startsWith('prw');
-  const pprof = await profiling();
+  const pprof = await profiling(variant);
   const collector = await benchCollector(sink, `bench-${variant}`, variant, pprof?.configs);
   const pid = collector.process.pid!;
   const url = `http://127.0.0.1:${collector.ports.http}/v1/metrics`;
