@@ -324,11 +324,18 @@ describe('RabbitMQ: the monitoring user (docs/security.md)', () => {
         const deadline = Date.now() + 60_000;
         let taps: string[] = [];
         while (Date.now() < deadline && taps.length === 0) {
-          const queues = (await (await call('GET', `queues/${v}`, admin)).json()) as { name: string }[];
-          taps = queues.map((q) => q.name).filter((n) => n.startsWith('foursignals.tap.'));
+          const queues = (await (await call('GET', `queues/${v}`, admin)).json()) as {
+            name: string;
+            consumers?: number;
+          }[];
+          // Consumed, not only declared: the receiver declares its tap, binds it, then consumes. A dead letter sent
+          // between the declaration and the binding reaches no tap (a race this test once lost in CI).
+          taps = queues
+            .filter((q) => q.name.startsWith('foursignals.tap.') && (q.consumers ?? 0) > 0)
+            .map((q) => q.name);
           if (taps.length === 0) await new Promise((r) => setTimeout(r, 1000));
         }
-        assert.equal(taps.length, 1, `no tap queue was declared\n${run.detail()}`);
+        assert.equal(taps.length, 1, `no tap queue was declared, bound and consumed\n${run.detail()}`);
         // One order rejected by its consumer: dead-lettered with reason "rejected".
         const adminUrl = new URL(stack.rabbitmq_url);
         adminUrl.pathname = `/${v}`;
