@@ -177,19 +177,21 @@ interface Sink {
   port: number;
 }
 
-type Variant = 'both' | 'both-file-storage' | 'both-in-memory' | 'prw' | 'prw-in-memory' | 'before';
+type Variant = 'both' | 'both-loopback' | 'both-file-storage' | 'both-in-memory' | 'prw' | 'prw-in-memory' | 'before';
 
 const VARIANT_CONFIG: Record<Variant, string[]> = {
   // As shipped: one persistent spool in front of both backends (otel-collector/config.yaml), GOGC=400.
   both: [],
+  // The spool as an OTLP exporter's queue looped back to an OTLP receiver (on spool_storage), shipped before the connector.
+  'both-loopback': [join(import.meta.dirname, 'loopback.yaml')],
   // The spool on contrib's file_storage (bbolt), as shipped until 2026-12-07: what spool_storage changed.
   'both-file-storage': [join(import.meta.dirname, 'file-storage.yaml')],
   // Durability off: the spool's queue in memory (what persistence costs).
-  'both-in-memory': ['yaml:exporters::otlp_grpc/spool::sending_queue::storage: null'],
+  'both-in-memory': ['yaml:connectors::spool::sending_queue::storage: null'],
   prw: ['yaml:service::pipelines::metrics/export::exporters: [prometheus_remote_write]'],
   'prw-in-memory': [
     'yaml:service::pipelines::metrics/export::exporters: [prometheus_remote_write]',
-    'yaml:exporters::otlp_grpc/spool::sending_queue::storage: null',
+    'yaml:connectors::spool::sending_queue::storage: null',
   ],
   // The previous design (remote-write WAL + InfluxDB persistent queue, GOGC=100): before/after in the same run.
   before: [join(import.meta.dirname, 'before.yaml')],
@@ -213,12 +215,13 @@ async function profiling(variant: Variant): Promise<{ port: number; configs: str
 }
 
 /** A fresh collector for one phase: the production config with exporters to the sink, changed by the variant. */
-function benchCollector(
+async function benchCollector(
   sink: Sink,
   name: string,
   variant: Variant = 'both',
   extra: string[] = [],
 ): Promise<RunningCollector> {
+  const { freePort } = await import('../../packages/test-support/src/net.ts');
   return startCollector({
     name,
     extraConfigs: [...VARIANT_CONFIG[variant], ...EXTRA_CONFIGS, ...extra],
@@ -227,6 +230,8 @@ function benchCollector(
       INFLUXDB_URL: `http://127.0.0.1:${sink.port}`,
       INFLUXDB_V1_COMPATIBILITY: 'true',
       COLLECTOR_LOG_LEVEL: 'warn',
+      // Only the loopback variant listens there.
+      COLLECTOR_SPOOL_ENDPOINT: `127.0.0.1:${await freePort()}`,
       ...(GOMEMLIMIT ? { GOMEMLIMIT } : {}),
       ...VARIANT_ENV[variant],
       ...EXTRA_ENV,

@@ -13,7 +13,6 @@ export interface CollectorPorts {
   http: number;
   health: number;
   telemetry: number;
-  spool: number;
 }
 
 export interface RunningCollector {
@@ -43,7 +42,6 @@ export async function allocatePorts(): Promise<CollectorPorts> {
     http: await freePort(),
     health: await freePort(),
     telemetry: await freePort(),
-    spool: await freePort(),
   };
 }
 
@@ -67,7 +65,6 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     HOME: process.env.HOME,
     OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
     OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
-    COLLECTOR_SPOOL_ENDPOINT: `127.0.0.1:${ports.spool}`,
     // As shipped (Dockerfile, Kubernetes manifests, local stack).
     GOGC: '400',
     COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,

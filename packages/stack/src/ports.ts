@@ -8,8 +8,6 @@ const BASE_PORTS = {
   influxdbRpc: 29088,
   otlpGrpc: 29317,
   otlpHttp: 29318,
-  /** The collector's internal spool (loopback OTLP/gRPC between its persistent queue and the backends). */
-  collectorSpool: 29319,
   collectorHealth: 29133,
   collectorTelemetry: 29888,
   postgres: 29432,

@@ -86,7 +86,6 @@ export function collectorEnv(ctx: StackContext): NodeJS.ProcessEnv {
     COLLECTOR_TELEMETRY_TARGET: `${HOST}:${PORTS.collectorTelemetry}`,
     OTLP_GRPC_ENDPOINT: `${HOST}:${PORTS.otlpGrpc}`,
     OTLP_HTTP_ENDPOINT: `${HOST}:${PORTS.otlpHttp}`,
-    COLLECTOR_SPOOL_ENDPOINT: `${HOST}:${PORTS.collectorSpool}`,
     // Fewer garbage collections: the collector's largest CPU saving (docs/scaling.md). Yours wins if set.
     GOGC: process.env.GOGC || '400',
     PROMETHEUS_REMOTE_WRITE_URL: `http://${HOST}:${PORTS.prometheus}/api/v1/write`,
@@ -102,7 +101,7 @@ export function collectorEnv(ctx: StackContext): NodeJS.ProcessEnv {
 export const collector: Service = {
   name: NAME,
   debianPackages: [],
-  ports: [PORTS.otlpGrpc, PORTS.otlpHttp, PORTS.collectorSpool, PORTS.collectorHealth, PORTS.collectorTelemetry],
+  ports: [PORTS.otlpGrpc, PORTS.otlpHttp, PORTS.collectorHealth, PORTS.collectorTelemetry],
   async install(ctx) {
     binary ??= await buildScript(ctx, SCRIPT, NAME);
   },
