@@ -23,6 +23,8 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/xpdata/pref"
 )
 
 var componentType = component.MustNewType("spool")
@@ -58,7 +60,15 @@ func createMetricsToMetrics(ctx context.Context, set connector.Settings, cfg com
 	// exporterhelper takes exporter.Settings: the connector's own ID names its queue (storage client, telemetry's
 	// `exporter` attribute).
 	exporterSettings := exporter.Settings{ID: set.ID, TelemetrySettings: set.TelemetrySettings, BuildInfo: set.BuildInfo}
-	return exporterhelper.NewMetrics(ctx, exporterSettings, cfg, next.ConsumeMetrics,
+	handOver := func(ctx context.Context, md pmetric.Metrics) error {
+		// A batch read back from the persistent queue is a new, unowned object whose one reference the queue releases
+		// after this call. The service wraps a connector's next consumer so that it takes ownership of unowned data
+		// and releases it too: a second release, which panics ("Cannot unref freed data"). Owned by the spool from
+		// here, the queue's release is the only one. (Batches from memory are owned already: a no-op for them.)
+		pref.MarkPipelineOwnedMetrics(md)
+		return next.ConsumeMetrics(ctx, md)
+	}
+	return exporterhelper.NewMetrics(ctx, exporterSettings, cfg, handOver,
 		// The queue encodes each batch and hands the next pipeline a decoded copy of its own.
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		exporterhelper.WithTimeout(c.TimeoutConfig),

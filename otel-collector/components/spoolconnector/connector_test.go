@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/xpdata/pref"
 )
 
 var storageID = component.MustNewID("spool_storage")
@@ -69,10 +70,23 @@ func persistentSpool(t *testing.T) *Config {
 	})
 }
 
+// pipelineOwned wraps a connector's next consumer as the collector's service does (service/internal/refconsumer,
+// v0.161.0): data not yet owned by a pipeline is marked owned, and its reference released once consumed.
+type pipelineOwned struct{ next consumer.Metrics }
+
+func (p pipelineOwned) Capabilities() consumer.Capabilities { return p.next.Capabilities() }
+
+func (p pipelineOwned) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+	if pref.MarkPipelineOwnedMetrics(md) {
+		defer pref.UnrefMetrics(md)
+	}
+	return p.next.ConsumeMetrics(ctx, md)
+}
+
 func startSpool(t *testing.T, cfg *Config, h host, next consumer.Metrics) connector.Metrics {
 	t.Helper()
 	set := connector.Settings{ID: component.MustNewID("spool"), TelemetrySettings: componenttest.NewNopTelemetrySettings()}
-	c, err := NewFactory().CreateMetricsToMetrics(context.Background(), set, cfg, next)
+	c, err := NewFactory().CreateMetricsToMetrics(context.Background(), set, cfg, pipelineOwned{next})
 	if err != nil {
 		t.Fatal(err)
 	}
