@@ -135,7 +135,8 @@ async function telemetry(c: RunningCollector): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${c.ports.telemetry}/metrics`)).text();
   const out: Record<string, number> = {};
   for (const { name, labels, value } of parsePrometheusText(text)) {
-    const who = labels.exporter ?? labels.receiver;
+    // contrib's influxdb exporter (variants before, both-contrib-influx) and ours (influxdb_metrics) count as one.
+    const who = labels.exporter?.startsWith('influxdb') ? 'influx' : (labels.exporter ?? labels.receiver);
     const key = who ? `${name}{${who}}` : name;
     out[key] = (out[key] ?? 0) + value;
   }
@@ -145,9 +146,9 @@ async function telemetry(c: RunningCollector): Promise<Record<string, number>> {
 const ACCEPTED = 'otelcol_receiver_accepted_metric_points{otlp}';
 const REFUSED = 'otelcol_receiver_refused_metric_points{otlp}';
 const SENT_PRW = 'otelcol_exporter_sent_metric_points{prometheus_remote_write}';
-const SENT_INFLUX = 'otelcol_exporter_sent_metric_points{influxdb}';
+const SENT_INFLUX = 'otelcol_exporter_sent_metric_points{influx}';
 const FAILED_PRW = 'otelcol_exporter_send_failed_metric_points{prometheus_remote_write}';
-const FAILED_INFLUX = 'otelcol_exporter_send_failed_metric_points{influxdb}';
+const FAILED_INFLUX = 'otelcol_exporter_send_failed_metric_points{influx}';
 
 function procStats(pid: number): { cpuSeconds: number; rssMiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -177,13 +178,23 @@ interface Sink {
   port: number;
 }
 
-type Variant = 'both' | 'both-loopback' | 'both-file-storage' | 'both-in-memory' | 'prw' | 'prw-in-memory' | 'before';
+type Variant =
+  | 'both'
+  | 'both-loopback'
+  | 'both-contrib-influx'
+  | 'both-file-storage'
+  | 'both-in-memory'
+  | 'prw'
+  | 'prw-in-memory'
+  | 'before';
 
 const VARIANT_CONFIG: Record<Variant, string[]> = {
   // As shipped: one persistent spool in front of both backends (otel-collector/config.yaml), GOGC=400.
   both: [],
   // The spool as an OTLP exporter's queue looped back to an OTLP receiver (on spool_storage), shipped before the connector.
   'both-loopback': [join(import.meta.dirname, 'loopback.yaml')],
+  // contrib's influxdb exporter instead of ours (influxdb_metrics), as shipped until 2026-12-07.
+  'both-contrib-influx': [join(import.meta.dirname, 'contrib-influx.yaml')],
   // The spool on contrib's file_storage (bbolt), as shipped until 2026-12-07: what spool_storage changed.
   'both-file-storage': [join(import.meta.dirname, 'file-storage.yaml')],
   // Durability off: the spool's queue in memory (what persistence costs).
@@ -294,7 +305,7 @@ async function throughput(sink: Sink, variant: Variant): Promise<Record<string, 
     const cpu = p1.cpuSeconds - p0.cpuSeconds;
     return {
       variant,
-      exporters: prwOnly ? ['prometheus_remote_write'] : ['prometheus_remote_write', 'influxdb'],
+      exporters: prwOnly ? ['prometheus_remote_write'] : ['prometheus_remote_write', 'influxdb_metrics'],
       seconds_sending: Number(sendSeconds.toFixed(1)),
       seconds_until_all_exported: Number(elapsed.toFixed(1)),
       all_exported: complete,
@@ -380,8 +391,20 @@ async function main(): Promise<void> {
   };
   try {
     const variants: Record<string, unknown>[] = [];
-    const all: Variant[] = ['before', 'both-file-storage', 'both', 'both-in-memory', 'prw', 'prw-in-memory'];
-    const chosen = VARIANTS_ARG ? all.filter((v) => VARIANTS_ARG.split(',').includes(v)) : all;
+    const all: Variant[] = [
+      'before',
+      'both-loopback',
+      'both-contrib-influx',
+      'both-file-storage',
+      'both',
+      'both-in-memory',
+      'prw',
+      'prw-in-memory',
+    ];
+    // In the order given (interleaved pairs in both orders), default all.
+    const chosen = (VARIANTS_ARG?.split(',') ?? all) as Variant[];
+    const unknown = chosen.filter((v) => !all.includes(v));
+    if (unknown.length) throw new Error(`unknown variant(s) ${unknown.join(', ')}; known: ${all.join(', ')}`);
     for (const variant of chosen) {
       const row = await throughput(sink, variant);
       variants.push(row);
