@@ -15,7 +15,6 @@ import (
 
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	contrib "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/influxdbexporter"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -397,5 +396,3 @@ func TestReportsEveryConfigurationErrorAtOnce(t *testing.T) {
 		}
 	}
 }
-
-var _ = component.MustNewType
