@@ -329,9 +329,11 @@ describe('RabbitMQ: the monitoring user (docs/security.md)', () => {
             consumers?: number;
           }[];
           // Consumed, not only declared: the receiver declares its tap, binds it, then consumes. A dead letter sent
-          // between the declaration and the binding reaches no tap (a race this test once lost in CI).
+          // between the declaration and the binding reaches no tap (a race this test once lost in CI). Only this
+          // receiver's tap (named after its instance): the local stack's own RabbitMQ receiver watches every vhost
+          // and may tap this one's DLX too, under its own name (seen in CI: two taps).
           taps = queues
-            .filter((q) => q.name.startsWith('foursignals.tap.') && (q.consumers ?? 0) > 0)
+            .filter((q) => /^foursignals\.tap\.[^.]*deploytest\./.test(q.name) && (q.consumers ?? 0) > 0)
             .map((q) => q.name);
           if (taps.length === 0) await new Promise((r) => setTimeout(r, 1000));
         }
